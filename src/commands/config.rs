@@ -1,0 +1,10 @@
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::ConfigArgs;
+
+pub fn run(_args: &ConfigArgs, ctx: &Ctx) -> Result<()> {
+    println!("# effective configuration (file: {})", ctx.config_file.display());
+    print!("{}", ctx.config.to_toml()?);
+    Ok(())
+}

@@ -1,0 +1,22 @@
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::InitArgs;
+use crate::machine::Machine;
+
+pub fn run(args: &InitArgs, ctx: &Ctx) -> Result<()> {
+    if let Some(label) = &args.label {
+        if label.trim().is_empty() || label.contains(['\n', '\r']) {
+            anyhow::bail!("the label must be a non-empty single line");
+        }
+    }
+    let existed = Machine::load(&ctx.paths)?.is_some();
+    let (machine, changed) = Machine::init(&ctx.paths, args.label.as_deref())?;
+    let what = match (existed, changed) {
+        (false, _) => "Created machine identity",
+        (true, true) => "Updated label of machine",
+        (true, false) => "Machine identity exists",
+    };
+    println!("{what}: {} ({})", machine.id(), machine.label);
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! One module per subcommand, each with `pub fn run(args, &Ctx) -> Result<()>`.
+
+pub mod completions;
+pub mod config;
+pub mod init;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, config_file_path};
+use crate::paths::Paths;
+
+/// What every command gets: resolved directories and the merged configuration.
+pub struct Ctx {
+    pub paths: Paths,
+    pub config: Config,
+    pub config_file: PathBuf,
+}
+
+impl Ctx {
+    pub fn load(cli: &Cli) -> Result<Ctx> {
+        let paths = Paths::from_env()?;
+        let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
+        let config = Config::load(&config_file, explicit)?;
+        Ok(Ctx { paths, config, config_file })
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.config.database_path(&self.paths)
+    }
+}
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    if let Command::Completions(args) = &cli.command {
+        // Needs no configuration: works even when config.toml is broken.
+        return completions::run(args);
+    }
+    let ctx = Ctx::load(&cli)?;
+    match cli.command {
+        Command::Init(args) => init::run(&args, &ctx),
+        Command::Config(args) => config::run(&args, &ctx),
+        Command::Completions(_) => unreachable!("handled above"),
+    }
+}

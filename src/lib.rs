@@ -1,0 +1,14 @@
+//! tt: passive time tracking for developers who work in tmux on remote dev servers.
+//!
+//! Data flows one way: capture -> event log -> export -> (ssh) -> import -> store ->
+//! streams -> report. The binary is a thin shell over this library so tests and
+//! examples can reach the internals.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod event;
+pub mod machine;
+pub mod paths;
+pub mod store;
+pub mod timestamp;

@@ -1,0 +1,108 @@
+//! The SQLite database: opening (version check, pragmas) and the queries built on it.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::paths::{ensure_private_dir, make_private};
+use schema::SCHEMA_VERSION;
+
+/// How long a command waits for another tt holding the write lock (a report during a
+/// sync) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Store {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating on first use) the database at `path`, refusing another schema
+    /// version without touching the file.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(parent) = path.parent() {
+            ensure_private_dir(parent)?;
+        }
+        let existed = path.exists();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let store = Store { conn, path: path.to_path_buf() };
+        store.check_or_create(existed).map_err(|err| describe_sqlite_error(err, path))?;
+        if !existed {
+            make_private(path)?;
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing database without creating one; `None` when there is none.
+    /// For read-only commands (`status`, `machines`, `events`).
+    pub fn open_existing(path: &Path) -> Result<Option<Store>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        Store::open(path).map(Some)
+    }
+
+    fn check_or_create(&self, existed: bool) -> Result<()> {
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        if version == SCHEMA_VERSION {
+            self.set_pragmas()?;
+            return Ok(());
+        }
+        if version == 0 && tables == 0 {
+            self.set_pragmas()?;
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(schema::CREATE)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
+            return Ok(());
+        }
+        let found = if version == 0 { "no schema version".to_string() } else { format!("schema version {version}") };
+        let _ = existed;
+        bail!(
+            "database {} has {found} but this tt needs schema version {SCHEMA_VERSION}; \
+             move it aside (mv {0} {0}.old) and run 'tt sync' to rebuild it",
+            self.path.display()
+        )
+    }
+
+    fn set_pragmas(&self) -> Result<()> {
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+}
+
+/// Makes SQLite's terse errors actionable.
+fn describe_sqlite_error(err: anyhow::Error, path: &Path) -> anyhow::Error {
+    if let Some(sqlite) = err.downcast_ref::<rusqlite::Error>() {
+        match sqlite.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+                return anyhow!(
+                    "database {} is locked by another process; wait for it (a running 'tt sync'?) and try again",
+                    path.display()
+                );
+            }
+            Some(rusqlite::ErrorCode::NotADatabase) => {
+                return anyhow!(
+                    "{} is not a SQLite database; move it aside and run 'tt sync' to rebuild it",
+                    path.display()
+                );
+            }
+            _ => {}
+        }
+    }
+    err
+}
