@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
 use crate::timestamp::Timestamp;
 
 /// Version of the line format. Bump when a reader of the previous version would
