@@ -23,6 +23,10 @@ pub enum Command {
     Init(InitArgs),
     /// Print the effective configuration (defaults, config.toml, TT_* variables) as TOML
     Config(ConfigArgs),
+    /// Pull events from remotes over ssh and merge them (no argument: every enabled remote)
+    Sync(SyncArgs),
+    /// List known machines: id, label, alias, last sync, events
+    Machines(MachinesArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print this machine's events as JSONL (STUB until issue 6 lands)
@@ -51,4 +55,22 @@ pub struct CompletionsArgs {
     /// Shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// SSH destinations (config aliases or user@host); default: every enabled [[remotes]] entry
+    #[arg(value_name = "DESTINATION")]
+    pub destinations: Vec<String>,
+
+    /// Remotes transferred at once (overrides sync.parallelism)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct MachinesArgs {
+    /// Print JSON: {"machines": [{machine_id, label, alias, last_sync_at, last_event_id, events}]}
+    #[arg(long)]
+    pub json: bool,
 }

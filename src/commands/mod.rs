@@ -4,6 +4,8 @@ pub mod completions;
 pub mod config;
 pub mod export;
 pub mod init;
+pub mod machines;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -47,6 +49,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
+        Command::Sync(args) => sync::run(&args, &ctx),
+        Command::Machines(args) => machines::run(&args, &ctx),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }
