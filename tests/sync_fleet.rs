@@ -15,7 +15,7 @@ fn assert_success(output: &std::process::Output) {
 fn sync_without_arguments_imports_every_remote_once_and_later_only_what_is_new() {
     let fleet = Fleet::new(&["alpha", "beta", "gamma"]);
     fleet.write_hub_config(
-        "",
+        &[],
         &[("alpha", None), ("beta", Some("Beta Box")), ("gamma", None)],
     );
     let ids: Vec<String> = fleet.remotes.iter().map(|(_, home)| home.machine_id()).collect();
@@ -26,7 +26,7 @@ fn sync_without_arguments_imports_every_remote_once_and_later_only_what_is_new()
     let first = fleet.sync(&[]);
     assert_success(&first);
     assert!(
-        summary_line(&first, "alpha").contains("ok      5 new events"),
+        summary_line(&first, "alpha").contains("  5 new events"),
         "{}",
         describe(&first)
     );
@@ -50,7 +50,7 @@ fn sync_without_arguments_imports_every_remote_once_and_later_only_what_is_new()
     for alias in ["alpha", "beta", "gamma"] {
         let line = summary_line(&second, alias);
         assert!(
-            line.contains("ok      0 new events") && !line.contains("duplicate"),
+            line.contains("  0 new events") && !line.contains("duplicate"),
             "{}",
             describe(&second)
         );
@@ -101,7 +101,7 @@ fn sync_without_arguments_imports_every_remote_once_and_later_only_what_is_new()
 #[test]
 fn named_destinations_sync_only_those_even_without_a_config_entry() {
     let fleet = Fleet::new(&["alpha", "beta"]);
-    fleet.write_hub_config("", &[]);
+    fleet.write_hub_config(&[], &[]);
     let alpha = fleet.remote("alpha").machine_id();
     let beta = fleet.remote("beta").machine_id();
     fleet.remote("alpha").add_events(&alpha, 0, 4);

@@ -106,7 +106,7 @@ pub fn render(outcomes: &[Outcome]) -> Vec<String> {
                     format!(" ({})", merged.label)
                 };
                 lines.push(format!(
-                    "{name:<width$}  ok      {}{label} in {elapsed}",
+                    "{name:<width$}  ok     {elapsed:>6}  {}{label}",
                     describe_merge(&merged.merge)
                 ));
             }
@@ -169,10 +169,10 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "devbox       ok      12 new events, 3 duplicates, 1 rejected in 1.2s",
-                "gpu-server   failed  ssh failed: ssh: connect to host gpu port 22: Connection refused after 0.1s",
-                "                     | warning: something else",
-                "me@10.0.0.5  ok      1 new event (laptop) in 1.2s",
+                "devbox       ok       1.2s  12 new events, 3 duplicates, 1 rejected",
+                "gpu-server   failed   0.1s  ssh failed: ssh: connect to host gpu port 22: Connection refused",
+                "                            | warning: something else",
+                "me@10.0.0.5  ok       1.2s  1 new event (laptop)",
             ]
         );
     }

@@ -138,7 +138,7 @@ impl Fleet {
         };
         fleet.write_ssh_config();
         let remotes: Vec<(&str, Option<&str>)> = aliases.iter().map(|a| (*a, None)).collect();
-        fleet.write_hub_config("", &remotes);
+        fleet.write_hub_config(&[], &remotes);
         fleet
     }
 
@@ -162,17 +162,29 @@ impl Fleet {
         self.write_ssh_config();
     }
 
-    /// The hub's config.toml: sync settings pointing at this fleet, `extra` TOML in
-    /// `[sync]`, and the given `[[remotes]]` (alias, label).
-    pub fn write_hub_config(&self, extra_sync: &str, remotes: &[(&str, Option<&str>)]) {
-        let mut text = format!(
-            "[sync]\nssh_command = {ssh:?}\nremote_command = {remote:?}\nconnect_timeout = \"5s\"\ntimeout = \"60s\"\n{extra_sync}\n",
-            ssh = format!(
-                "ssh -F {}",
-                shlex::try_quote(self.ssh_config.to_str().unwrap()).unwrap()
-            ),
-            remote = self.remote_command.to_str().unwrap(),
+    /// The hub's config.toml: sync settings pointing at this fleet, with `sync`
+    /// overriding keys of `[sync]` (raw TOML values), and the given `[[remotes]]`
+    /// (alias, label).
+    pub fn write_hub_config(&self, sync: &[(&str, &str)], remotes: &[(&str, Option<&str>)]) {
+        let ssh = format!(
+            "ssh -F {}",
+            shlex::try_quote(self.ssh_config.to_str().unwrap()).unwrap()
         );
+        let remote = self.remote_command.to_str().unwrap();
+        let mut keys = vec![
+            ("ssh_command", format!("{ssh:?}")),
+            ("remote_command", format!("{remote:?}")),
+            ("connect_timeout", "\"5s\"".to_string()),
+            ("timeout", "\"60s\"".to_string()),
+        ];
+        for (key, value) in sync {
+            keys.retain(|(k, _)| k != key);
+            keys.push((key, value.to_string()));
+        }
+        let mut text = String::from("[sync]\n");
+        for (key, value) in keys {
+            text.push_str(&format!("{key} = {value}\n"));
+        }
         for (alias, label) in remotes {
             text.push_str(&format!("\n[[remotes]]\nalias = {alias:?}\n"));
             if let Some(label) = label {
