@@ -29,15 +29,6 @@ pub enum Command {
     Machines(MachinesArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Print this machine's events as JSONL (STUB until issue 6 lands)
-    Export(ExportArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// Only what comes after this event id
-    #[arg(long, value_name = "EVENT_ID")]
-    pub after: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,6 @@
 
 pub mod completions;
 pub mod config;
-pub mod export;
 pub mod init;
 pub mod machines;
 pub mod sync;
@@ -27,11 +26,7 @@ impl Ctx {
         let paths = Paths::from_env()?;
         let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
         let config = Config::load(&config_file, explicit)?;
-        Ok(Ctx {
-            paths,
-            config,
-            config_file,
-        })
+        Ok(Ctx { paths, config, config_file })
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -48,7 +43,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
-        Command::Export(args) => export::run(&args, &ctx),
         Command::Sync(args) => sync::run(&args, &ctx),
         Command::Machines(args) => machines::run(&args, &ctx),
         Command::Completions(_) => unreachable!("handled above"),
