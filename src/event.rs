@@ -141,6 +141,15 @@ impl Event {
     }
 }
 
+/// serde_json's message, with the kind of problem first.
+fn json_reason(err: serde_json::Error) -> InvalidEvent {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof => InvalidEvent::new(format!("not valid JSON ({err})")),
+        Category::Data | Category::Io => InvalidEvent::new(format!("not a valid event ({err})")),
+    }
+}
+
 /// The `{machine_id}` prefix of an event id, when it is a UUID.
 pub fn machine_prefix(id: &str) -> Option<&str> {
     let prefix = id.get(..36)?;

@@ -2,6 +2,9 @@
 
 pub mod completions;
 pub mod config;
+pub mod events;
+pub mod export;
+pub mod import;
 pub mod init;
 
 use std::path::PathBuf;
@@ -41,6 +44,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
+        Command::Export(args) => export::run(&args, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
+        Command::Events(args) => events::run(&args, &ctx),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }
