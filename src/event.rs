@@ -118,7 +118,7 @@ impl Event {
 
     /// Parses and validates one JSONL line.
     pub fn from_json(line: &str) -> Result<Event, InvalidEvent> {
-        let event: Event = serde_json::from_str(line).map_err(|e| InvalidEvent::new(e.to_string()))?;
+        let event: Event = serde_json::from_str(line).map_err(json_reason)?;
         event.validate()?;
         Ok(event)
     }
