@@ -90,7 +90,10 @@ in
         (fact "the timer fires at sync.interval" (timer.Timer.OnCalendar or null == "*:0/15"))
         (fact "the timer catches up missed runs" (timer.Timer.Persistent or false))
         (fact "the timer starts with the user session" (timer.Install.WantedBy or [ ] == [ "timers.target" ]))
-        (fact "the service runs tt sync" (service.Service.ExecStart or null == "${ttPackage}/bin/tt sync"))
+        # Home Manager turns ExecStart into a list; the stand-ins keep it as given.
+        (fact "the service runs tt sync" (
+          lib.toList (service.Service.ExecStart or [ ]) == [ "${ttPackage}/bin/tt sync" ]
+        ))
         (fact "the service is a oneshot" (service.Service.Type or null == "oneshot"))
         (fact "tmux is left alone" (!lib.hasInfix "tt" config.programs.tmux.extraConfig))
         (fact "no assertion fails" (failedAssertions config == [ ]))

@@ -1,10 +1,19 @@
 # Just enough of Home Manager and nixpkgs to evaluate nix/hm-module.nix with
-# nothing but nixpkgs' `lib`: the options the module sets, `lib.hm` with the
-# two helpers it calls, and a `pkgs` whose only real piece is a small TOML
-# writer standing in for `pkgs.formats.toml` (nixpkgs' `lib` has none).
+# nothing but nixpkgs' `lib`:
 #
-# The flake's checks run the same cases against the real Home Manager.
-{ nixpkgsLib }:
+# - `pkgs`: fake packages (a name and a store path, nothing to build), the
+#   `pkgs.formats` the modules read, of which only TOML writes real TOML
+#   (nixpkgs' `lib` has no TOML writer), and `path` when given;
+# - `evalHome`: the options of Home Manager that programs.tt sets, loosely
+#   typed, with `lib.hm` reduced to the two helpers the module calls.
+#
+# nix/tests/hm-tmux-test.nix runs Home Manager's own modules on this `pkgs`;
+# the flake's checks run the same cases on real nixpkgs and Home Manager.
+{
+  nixpkgsLib,
+  # A nixpkgs-shaped directory for Home Manager's `pkgs.path` imports.
+  nixpkgsPath ? null,
+}:
 
 let
   lib = nixpkgsLib.extend (
@@ -28,6 +37,8 @@ let
   fakePackage = name: {
     type = "derivation";
     inherit name;
+    pname = name;
+    version = "0";
     outPath = "/nix/store/00000000000000000000000000000000-${name}";
     meta.mainProgram = name;
   };
@@ -71,17 +82,36 @@ let
     in
     table [ ];
 
-  pkgs = {
-    inherit lib;
-    stdenv.hostPlatform.system = "x86_64-linux";
-    formats.toml = _: {
-      type = types.attrsOf types.anything;
-      generate = name: value: builtins.toFile name (toTOML value);
-    };
-    openssh = fakePackage "openssh";
-    tmux = fakePackage "tmux";
-    tt = fakePackage "tt";
+  # Formats whose files no case reads are written as JSON.
+  format = render: _: {
+    type = types.attrsOf types.anything;
+    generate = name: value: builtins.toFile name (render value);
   };
+
+  pkgs = {
+    lib = nixpkgsLib;
+    path = nixpkgsPath;
+    stdenv.hostPlatform = lib.systems.elaborate "x86_64-linux";
+    formats = {
+      toml = format toTOML;
+      ini = format builtins.toJSON;
+      json = format builtins.toJSON;
+    };
+  }
+  # Builders give fake packages too: no case looks inside what they build.
+  // {
+    runCommand = name: _env: _script: fakePackage name;
+    runCommandLocal = name: _env: _script: fakePackage name;
+    writeText = name: _text: fakePackage name;
+    writeTextFile = { name, ... }: fakePackage name;
+  }
+  // lib.genAttrs [
+    "glibcLocales"
+    "shared-mime-info"
+    "openssh"
+    "tmux"
+    "tt"
+  ] fakePackage;
 
   fileType = types.attrsOf (
     types.submodule {
