@@ -19,8 +19,8 @@ rustPlatform.buildRustPackage {
   pname = "tt";
   inherit ((lib.importTOML ../Cargo.toml).package) version;
 
-  # Only what cargo reads, so that editing the Nix files or the docs does
-  # not rebuild tt.
+  # Only what cargo, rustfmt, clippy and nextest read, so that editing the
+  # Nix files or the docs does not rebuild tt.
   src = lib.fileset.toSource {
     root = ../.;
     fileset = lib.fileset.unions (
@@ -33,6 +33,11 @@ rustPlatform.buildRustPackage {
         ../build.rs
         ../tests
         ../benches
+        ../rustfmt.toml
+        ../.rustfmt.toml
+        ../clippy.toml
+        ../.clippy.toml
+        ../.config/nextest.toml
       ]
       ++ [
         (lib.fileset.difference (lib.fileset.maybeMissing ../examples) (

@@ -192,4 +192,53 @@ in
       (fact "a repeated alias is refused" (lib.any (lib.hasInfix "only once") (failedAssertions config)))
     ];
   };
+
+  # The examples must keep working as the module changes.
+  example-hub = {
+    module = ../../examples/home-manager/hub.nix;
+    configToml = {
+      sync = {
+        parallelism = 4;
+        connect_timeout = "5s";
+      };
+      allocation.attention_window = "3m";
+      remotes = [
+        {
+          alias = "devbox";
+          enabled = true;
+        }
+        {
+          alias = "me@gpu.internal";
+          label = "gpu";
+          enabled = true;
+        }
+        {
+          alias = "old-box";
+          enabled = false;
+        }
+      ];
+    };
+    facts = config: [
+      (fact "the package is installed" (lib.elem ttPackage config.home.packages))
+      (fact "tmux sources the packaged hooks" (
+        lib.hasInfix "source-file ${hookFile}\n" config.programs.tmux.extraConfig
+      ))
+      (fact "no assertion fails" (failedAssertions config == [ ]))
+    ];
+  };
+
+  example-remote = {
+    module = ../../examples/home-manager/remote.nix;
+    configToml = null;
+    facts = config: [
+      (fact "the package is installed" (lib.elem ttPackage config.home.packages))
+      (fact "the hooks are linked for a tmux.conf not managed here" (
+        (config.xdg.configFile."tt/tmux.conf".source or null) == hookFile
+      ))
+      (fact "activation runs tt init with the label" (
+        lib.hasInfix "${ttPackage}/bin/tt init --label devbox" (config.home.activation.ttInit.data or "")
+      ))
+      (fact "no assertion fails" (failedAssertions config == [ ]))
+    ];
+  };
 }
