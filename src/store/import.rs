@@ -190,6 +190,8 @@ fn write_parsed(store: &mut Store, rx: mpsc::Receiver<Vec<Parsed>>) -> Result<(I
     let mut rejected = Vec::new();
     let mut header_machine: Option<String> = None;
     let mut known_machines: HashSet<String> = HashSet::new();
+    // A bulk import touches index pages all over; a big page cache saves re-reads.
+    store.conn.pragma_update(None, "cache_size", -(256 * 1024))?;
     let mut tx = store.conn.transaction()?;
     let mut rows_in_tx = 0u64;
     for chunk in rx {
