@@ -111,6 +111,11 @@ module_stand_ins() {
     --arg nixpkgsLib "import $nixpkgs_lib"
 }
 
+flake_outputs() {
+  nix-instantiate --eval --strict --read-write-mode nix/tests/flake-test.nix \
+    --arg nixpkgsLib "import $nixpkgs_lib"
+}
+
 module_on_home_manager() {
   # Home Manager imports files of nixpkgs through pkgs.path: lib/ from the
   # real one, nixos/ from the stand-ins.
@@ -146,6 +151,7 @@ fi
 
 if [ -n "$nixpkgs_lib" ]; then
   check "module evaluation with stand-ins (nix/tests/stand-ins-test.nix)" module_stand_ins
+  check "flake outputs evaluate with stand-in inputs (nix/tests/flake-test.nix)" flake_outputs
   if [ -n "$home_manager" ]; then
     check "module evaluation on Home Manager's modules, hooks reach tmux.conf (nix/tests/hm-tmux-test.nix)" \
       module_on_home_manager
