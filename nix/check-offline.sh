@@ -76,6 +76,11 @@ parse_all() {
   [ $n -gt 0 ] || { echo "no .nix file found"; return 1; }
 }
 
+scripts_parse() {
+  local f
+  for f in nix/*.sh; do bash -n "$f" || return 1; done
+}
+
 lock_shape() {
   jq -e '
     def locked_github(owner; repo):
@@ -132,6 +137,7 @@ check "tools (nix, nix-instantiate, jq, git)" have_tools
 [ $failed -eq 0 ] || exit 1
 
 check "every .nix file parses" parse_all
+check "the scripts in nix/ parse (bash -n)" scripts_parse
 check "flake.lock: version 7, both inputs locked, home-manager follows nixpkgs" lock_shape
 check "flake.lock matches flake.nix (nix flake metadata --no-update-lock-file)" lock_matches_flake
 
