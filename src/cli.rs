@@ -13,6 +13,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "TT_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Database to use instead of database_path from the configuration
+    #[arg(long, global = true, value_name = "PATH")]
+    pub database: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

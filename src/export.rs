@@ -48,7 +48,10 @@ pub fn write_export(
     writeln!(out, "{}", tagged_line(Tagged::Header(header)))?;
 
     let log_path = paths.event_log();
-    let mut summary = ExportSummary { cursor_found: after.is_none(), ..Default::default() };
+    let mut summary = ExportSummary {
+        cursor_found: after.is_none(),
+        ..Default::default()
+    };
     let mut start = 0;
     if let Some(mut log) = open_log(&log_path)? {
         // Only complete lines that exist now: a hook appending meanwhile is for the next sync.
@@ -68,11 +71,17 @@ pub fn write_export(
             .with_context(|| format!("cannot read {}", log_path.display()))?;
     }
 
-    for session in sessions.into_iter().filter(|(_, changed_at)| *changed_at >= start) {
+    for session in sessions
+        .into_iter()
+        .filter(|(_, changed_at)| *changed_at >= start)
+    {
         writeln!(out, "{}", tagged_line(Tagged::AgentSession(session.0)))?;
         summary.sessions += 1;
     }
-    let end = End { events: summary.events, sessions: summary.sessions };
+    let end = End {
+        events: summary.events,
+        sessions: summary.sessions,
+    };
     writeln!(out, "{}", tagged_line(Tagged::End(end)))?;
     out.flush()?;
     Ok(summary)

@@ -89,7 +89,10 @@ impl Record {
     /// Parses one line (without its newline).
     pub fn parse(line: &str) -> Result<Record, InvalidEvent> {
         if line.len() > MAX_LINE {
-            return Err(InvalidEvent::new(format!("line longer than {} KiB", MAX_LINE / 1024)));
+            return Err(InvalidEvent::new(format!(
+                "line longer than {} KiB",
+                MAX_LINE / 1024
+            )));
         }
         if line.starts_with("{\"record\":") {
             let tagged: Tagged =
@@ -153,7 +156,12 @@ pub enum Line<'a> {
 
 impl<R: BufRead> Lines<R> {
     pub fn new(reader: R) -> Lines<R> {
-        Lines { reader, line_no: 0, buf: Vec::with_capacity(1024), bytes: 0 }
+        Lines {
+            reader,
+            line_no: 0,
+            buf: Vec::with_capacity(1024),
+            bytes: 0,
+        }
     }
 
     /// The next line (without `\n` / `\r\n`), or `None` at the end. `Ok(Some((n, line, complete)))`:
@@ -210,7 +218,10 @@ impl<R: BufRead> Lines<R> {
             Ok(text) => Ok(Some((self.line_no, Line::Text(text), complete))),
             Err(_) => Ok(Some((
                 self.line_no,
-                Line::Bad("line is not UTF-8".into(), String::from_utf8_lossy(&self.buf).into_owned()),
+                Line::Bad(
+                    "line is not UTF-8".into(),
+                    String::from_utf8_lossy(&self.buf).into_owned(),
+                ),
                 complete,
             ))),
         }
@@ -244,7 +255,11 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
                     bail!("the remote did not send a tt export header (line 1: {reason})");
                 }
                 event_lines += 1;
-                rejected.push(Rejected { line: line_no, reason, text });
+                rejected.push(Rejected {
+                    line: line_no,
+                    reason,
+                    text,
+                });
                 continue;
             }
         };
@@ -268,16 +283,22 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
         match record {
             Ok(Record::Event(event)) => {
                 event_lines += 1;
-                if event.machine_id().is_some_and(|m| m.eq_ignore_ascii_case(&head.machine_id)) {
+                if event
+                    .machine_id()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(&head.machine_id))
+                {
                     batch_events.push(*event);
                 } else {
                     rejected.push(Rejected {
                         line: line_no,
-                        reason: format!("event id is not prefixed with the sender's machine id {}", head.machine_id),
+                        reason: format!(
+                            "event id is not prefixed with the sender's machine id {}",
+                            head.machine_id
+                        ),
                         text: text.to_string(),
                     });
                 }
-                if event_lines % 1024 == 0 {
+                if event_lines.is_multiple_of(1024) {
                     progress(event_lines, lines.bytes);
                 }
             }
@@ -289,7 +310,11 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
             Ok(Record::Header(_)) => bail!("the export has a second header at line {line_no}"),
             Err(reason) => {
                 event_lines += 1;
-                rejected.push(Rejected { line: line_no, reason: reason.0, text: text.to_string() });
+                rejected.push(Rejected {
+                    line: line_no,
+                    reason: reason.0,
+                    text: text.to_string(),
+                });
             }
         }
     }
@@ -309,7 +334,12 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
             sessions.len()
         );
     }
-    Ok(Batch { header, events: batch_events, sessions, rejected })
+    Ok(Batch {
+        header,
+        events: batch_events,
+        sessions,
+        rejected,
+    })
 }
 
 fn check_wire_version(header: &Header) -> Result<()> {

@@ -26,8 +26,16 @@ impl Ctx {
     pub fn load(cli: &Cli) -> Result<Ctx> {
         let paths = Paths::from_env()?;
         let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
-        let config = Config::load(&config_file, explicit)?;
-        Ok(Ctx { paths, config, config_file })
+        let mut config = Config::load(&config_file, explicit)?;
+        // Flags are the top layer.
+        if let Some(database) = &cli.database {
+            config.database_path = Some(database.clone());
+        }
+        Ok(Ctx {
+            paths,
+            config,
+            config_file,
+        })
     }
 
     pub fn database_path(&self) -> PathBuf {

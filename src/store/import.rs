@@ -67,7 +67,12 @@ pub fn insert_events<'a>(
 /// Merges one remote's export in ONE transaction: its events, its session records and
 /// its `machines` row (label, alias, last_sync_at, cursor). Nothing is written when
 /// any step fails.
-pub fn merge_remote(store: &mut Store, batch: &Batch, alias: Option<&str>, label: &str) -> Result<ImportSummary> {
+pub fn merge_remote(
+    store: &mut Store,
+    batch: &Batch,
+    alias: Option<&str>,
+    label: &str,
+) -> Result<ImportSummary> {
     let machine_id = batch.header.machine_id.to_ascii_lowercase();
     let payloads: Vec<String> = batch.events.par_iter().map(Event::to_json).collect();
     let tx = store.conn.transaction()?;
@@ -113,7 +118,13 @@ pub fn quarantine(path: &Path, origin: &str, rejected: &[Rejected]) -> Result<()
     let at = Timestamp::now().to_string();
     let mut buf = String::new();
     for r in rejected {
-        let entry = QuarantineEntry { at: at.clone(), origin, line: r.line, reason: &r.reason, text: &r.text };
+        let entry = QuarantineEntry {
+            at: at.clone(),
+            origin,
+            line: r.line,
+            reason: &r.reason,
+            text: &r.text,
+        };
         buf.push_str(&serde_json::to_string(&entry)?);
         buf.push('\n');
     }
@@ -128,6 +139,9 @@ const CHUNK: usize = 16 * 1024;
 /// concurrent report does not wait long.
 const ROWS_PER_TRANSACTION: u64 = 256 * 1024;
 
+/// A line number and the line, or why it could not be read (reason, text).
+type RawLine = (u64, Result<String, (String, String)>);
+
 enum Parsed {
     Event(Box<Event>, String, u64),
     Other(Record),
@@ -137,13 +151,16 @@ enum Parsed {
 /// `tt import`: reads JSONL (plain events, or whole exports with their header and
 /// session records), imports the valid lines and returns the rejected ones, which the
 /// caller quarantines. Parsing runs on rayon threads while this thread writes.
-pub fn import_stream<R: BufRead + Send>(store: &mut Store, reader: R) -> Result<(ImportSummary, Vec<Rejected>)> {
+pub fn import_stream<R: BufRead + Send>(
+    store: &mut Store,
+    reader: R,
+) -> Result<(ImportSummary, Vec<Rejected>)> {
     let (tx, rx) = mpsc::sync_channel::<Vec<Parsed>>(4);
     std::thread::scope(|scope| -> Result<(ImportSummary, Vec<Rejected>)> {
         let producer = scope.spawn(move || -> Result<()> {
             let mut lines = Lines::new(reader);
             loop {
-                let mut raw: Vec<(u64, Result<String, (String, String)>)> = Vec::with_capacity(CHUNK);
+                let mut raw: Vec<RawLine> = Vec::with_capacity(CHUNK);
                 while raw.len() < CHUNK {
                     match lines.next_line().context("cannot read the input")? {
                         None => break,
@@ -167,7 +184,11 @@ pub fn import_stream<R: BufRead + Send>(store: &mut Store, reader: R) -> Result<
                                 Parsed::Event(event, payload, line)
                             }
                             Ok(other) => Parsed::Other(other),
-                            Err(reason) => Parsed::Bad(Rejected { line, reason: reason.0, text }),
+                            Err(reason) => Parsed::Bad(Rejected {
+                                line,
+                                reason: reason.0,
+                                text,
+                            }),
                         },
                         Err((reason, text)) => Parsed::Bad(Rejected { line, reason, text }),
                     })
@@ -185,7 +206,10 @@ pub fn import_stream<R: BufRead + Send>(store: &mut Store, reader: R) -> Result<
     })
 }
 
-fn write_parsed(store: &mut Store, rx: mpsc::Receiver<Vec<Parsed>>) -> Result<(ImportSummary, Vec<Rejected>)> {
+fn write_parsed(
+    store: &mut Store,
+    rx: mpsc::Receiver<Vec<Parsed>>,
+) -> Result<(ImportSummary, Vec<Rejected>)> {
     let mut summary = ImportSummary::default();
     let mut rejected = Vec::new();
     let mut header_machine: Option<String> = None;
@@ -199,16 +223,21 @@ fn write_parsed(store: &mut Store, rx: mpsc::Receiver<Vec<Parsed>>) -> Result<(I
         for item in &chunk {
             match item {
                 Parsed::Event(event, payload, line) => {
-                    let machine = event.machine_id().map(str::to_ascii_lowercase).unwrap_or_default();
-                    if let Some(expected) = &header_machine {
-                        if *expected != machine {
-                            rejected.push(Rejected {
-                                line: *line,
-                                reason: format!("event id is not prefixed with the header's machine id {expected}"),
-                                text: payload.clone(),
-                            });
-                            continue;
-                        }
+                    let machine = event
+                        .machine_id()
+                        .map(str::to_ascii_lowercase)
+                        .unwrap_or_default();
+                    if let Some(expected) = &header_machine
+                        && *expected != machine
+                    {
+                        rejected.push(Rejected {
+                            line: *line,
+                            reason: format!(
+                                "event id is not prefixed with the header's machine id {expected}"
+                            ),
+                            text: payload.clone(),
+                        });
+                        continue;
                     }
                     if !known_machines.contains(&machine) {
                         machines::ensure(&tx, &machine)?;
