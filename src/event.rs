@@ -82,7 +82,13 @@ pub struct Event {
 
 impl Event {
     /// A new event with the machine-prefixed id and every optional field empty.
-    pub fn new(machine_id: &str, source: &str, kind: &str, timestamp: Timestamp, discriminator: &str) -> Event {
+    pub fn new(
+        machine_id: &str,
+        source: &str,
+        kind: &str,
+        timestamp: Timestamp,
+        discriminator: &str,
+    ) -> Event {
         Event {
             id: format!("{machine_id}:{source}:{kind}:{timestamp}:{discriminator}"),
             timestamp,
@@ -118,7 +124,7 @@ impl Event {
 
     /// Parses and validates one JSONL line.
     pub fn from_json(line: &str) -> Result<Event, InvalidEvent> {
-        let event: Event = serde_json::from_str(line).map_err(|e| InvalidEvent::new(e.to_string()))?;
+        let event: Event = serde_json::from_str(line).map_err(json_reason)?;
         event.validate()?;
         Ok(event)
     }
@@ -129,7 +135,9 @@ impl Event {
             return Err(InvalidEvent::new("empty id"));
         }
         if self.machine_id().is_none() {
-            return Err(InvalidEvent::new("id does not start with a machine id (UUID) prefix"));
+            return Err(InvalidEvent::new(
+                "id does not start with a machine id (UUID) prefix",
+            ));
         }
         if self.kind.is_empty() {
             return Err(InvalidEvent::new("empty type"));
@@ -138,6 +146,15 @@ impl Event {
             return Err(InvalidEvent::new("empty source"));
         }
         Ok(())
+    }
+}
+
+/// serde_json's message, with the kind of problem first.
+fn json_reason(err: serde_json::Error) -> InvalidEvent {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof => InvalidEvent::new(format!("not valid JSON ({err})")),
+        Category::Data | Category::Io => InvalidEvent::new(format!("not a valid event ({err})")),
     }
 }
 
@@ -212,6 +229,9 @@ mod tests {
     fn new_builds_the_documented_id() {
         let ts: Timestamp = "2025-01-29T14:32:01.000Z".parse().unwrap();
         let event = Event::new(MID, source::TMUX, kind::PANE_FOCUS, ts, "%3");
-        assert_eq!(event.id, format!("{MID}:remote.tmux:tmux_pane_focus:2025-01-29T14:32:01.000Z:%3"));
+        assert_eq!(
+            event.id,
+            format!("{MID}:remote.tmux:tmux_pane_focus:2025-01-29T14:32:01.000Z:%3")
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod summary;
 pub mod transfer;
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -25,7 +26,7 @@ use crate::event::is_uuid;
 use crate::machine::Machine;
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::store::import::merge_remote;
+use crate::store::import::{merge_remote, quarantine};
 use crate::store::machines;
 use crate::wire::Batch;
 use progress::Progress;
@@ -219,6 +220,7 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
                 &job_list[index],
                 batch,
                 own_id.as_deref(),
+                &paths.quarantine_file(),
                 interactive,
                 &progress,
             )
@@ -366,17 +368,21 @@ fn merge_one(
     job: &Job,
     batch: Batch,
     own_id: Option<&str>,
+    quarantine_file: &Path,
     interactive: bool,
     progress: &Progress,
 ) -> Result<Merged, Failure> {
-    let machine_id = batch.header.machine_id.clone();
+    let machine_id = batch.header.machine_id.to_ascii_lowercase();
     if !is_uuid(&machine_id) {
         return Err(Failure::new(
             "the remote's header does not carry a valid machine id",
         ));
     }
     let db = |e: anyhow::Error| Failure::new(format!("cannot merge into the database: {e:#}"));
-    let known = machines::get(&store.conn, &machine_id).map_err(db)?;
+    // A row made by `tt import` alone was never named by a sync: still "new".
+    let known = machines::get(&store.conn, &machine_id)
+        .map_err(db)?
+        .filter(|row| row.last_sync_at.is_some());
     let (alias, label) = match &job.source {
         Source::Local { machine, .. } => (
             None,
@@ -400,6 +406,11 @@ fn merge_one(
             (Some(target.destination.as_str()), label)
         }
     };
+    // Rejected lines are kept before the merge commits: if keeping them fails,
+    // nothing is merged and the next sync brings them again.
+    let origin = format!("sync {}", alias.unwrap_or("this machine"));
+    quarantine(quarantine_file, &origin, &batch.rejected)
+        .map_err(|e| Failure::new(format!("cannot keep the rejected lines: {e:#}")))?;
     let merge = merge_remote(store, &batch, alias, &label).map_err(db)?;
     Ok(Merged {
         label,

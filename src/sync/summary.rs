@@ -112,7 +112,7 @@ pub fn render(outcomes: &[Outcome]) -> Vec<String> {
             }
             Err(failure) => {
                 lines.push(format!(
-                    "{name:<width$}  failed  {} after {elapsed}",
+                    "{name:<width$}  failed {elapsed:>6}  {}",
                     failure.reason
                 ));
                 for line in failure
@@ -120,7 +120,7 @@ pub fn render(outcomes: &[Outcome]) -> Vec<String> {
                     .iter()
                     .filter(|line| !failure.reason.contains(line.as_str()))
                 {
-                    lines.push(format!("{:<width$}          | {line}", ""));
+                    lines.push(format!("{:<width$}                 | {line}", ""));
                 }
             }
         }

@@ -210,11 +210,11 @@ pub fn fetch_local(
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the exporter panicked")));
         match (batch, exported) {
-            (Ok(batch), Ok(())) => Ok(batch),
+            (Ok(batch), Ok(_)) => Ok(batch),
             (_, Err(err)) => Err(Failure::new(format!(
                 "cannot export this machine's events: {err:#}"
             ))),
-            (Err(err), Ok(())) => Err(Failure::new(format!("{err:#}"))),
+            (Err(err), Ok(_)) => Err(Failure::new(format!("{err:#}"))),
         }
     })
 }

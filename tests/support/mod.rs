@@ -23,10 +23,22 @@ pub struct Home {
 
 impl Home {
     pub fn new(root: PathBuf) -> Home {
-        for dir in ["config", "data", "state"] {
+        for dir in ["config/tt", "data", "state"] {
             fs::create_dir_all(root.join(dir)).unwrap();
         }
-        Home { root }
+        let home = Home { root };
+        fs::write(home.root.join("config/tt/config.toml"), home.claude_section()).unwrap();
+        home
+    }
+
+    /// Under sshd, HOME is the real user's home (sshd does not let a client set
+    /// it), so every home names its own Claude directory: no test reads the real
+    /// `~/.claude`.
+    pub fn claude_section(&self) -> String {
+        format!(
+            "[claude]\nprojects_dir = {:?}\n",
+            self.root.join("claude/projects").to_str().unwrap()
+        )
     }
 
     pub fn xdg(&self) -> [(&'static str, PathBuf); 3] {
@@ -191,6 +203,7 @@ impl Fleet {
                 text.push_str(&format!("label = {label:?}\n"));
             }
         }
+        text.push_str(&format!("\n{}", self.hub.claude_section()));
         let dir = self.hub.root.join("config/tt");
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("config.toml"), text).unwrap();
