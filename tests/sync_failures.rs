@@ -152,7 +152,11 @@ fn a_remote_with_another_wire_format_is_told_to_upgrade() {
     let output = fleet.sync(&[]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let line = summary_line(&output, "newer");
-    assert!(line.contains("is too new") && line.contains("upgrade"), "{}", describe(&output));
+    assert!(
+        line.contains("is too new") && line.contains("upgrade"),
+        "{}",
+        describe(&output)
+    );
     assert_eq!(fleet.stored_events(&id), (0, 0));
 }
 

@@ -208,3 +208,77 @@ fn without_a_terminal_progress_is_plain_log_lines() {
         "{stderr}"
     );
 }
+
+/// Runs `tt sync` under a pseudo-terminal (util-linux `script`), typing `answer`.
+fn sync_on_a_terminal(fleet: &Fleet, answer: &str) -> String {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let mut child = fleet
+        .hub
+        .command("script")
+        .env("TERM", "xterm")
+        .args(["-qec", &format!("'{}' sync", support::TT), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` is needed to test the terminal display");
+    // stdin stays open until tt is done: `script` would pass an early EOF on.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(answer.as_bytes()).unwrap();
+    let mut output = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut output).unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "{output}");
+    output
+}
+
+#[test]
+fn on_a_terminal_a_new_machine_asks_for_its_label_once_and_progress_is_drawn() {
+    let fleet = Fleet::new(&["alpha"]);
+    let alpha = fleet.remote("alpha").machine_id();
+    fleet.remote("alpha").add_events(&alpha, 0, 3);
+
+    let output = sync_on_a_terminal(&fleet, "workstation\n");
+    assert!(
+        output.contains(&format!("New machine {}. Label? [alpha]: ", &alpha[..8])),
+        "{output:?}"
+    );
+    assert!(
+        output.contains("\x1b["),
+        "no progress display on a terminal: {output:?}"
+    );
+    assert!(output.contains("done: 3 new events"), "{output:?}");
+    assert_eq!(fleet.machines_json()["machines"][0]["label"], "workstation");
+
+    // Known now: no question the second time.
+    let output = sync_on_a_terminal(&fleet, "");
+    assert!(!output.contains("New machine"), "{output:?}");
+    assert_eq!(fleet.machines_json()["machines"][0]["label"], "workstation");
+}
+
+#[test]
+fn tt_ssh_command_overrides_the_configured_ssh_command() {
+    let fleet = Fleet::new(&["alpha"]);
+    let ssh = format!("ssh -F '{}'", fleet.ssh_config.display());
+    fleet.write_hub_config(&[("ssh_command", "\"/nonexistent/ssh\"")], &[("alpha", None)]);
+    let alpha = fleet.remote("alpha").machine_id();
+    fleet.remote("alpha").add_events(&alpha, 0, 2);
+
+    let broken = fleet.sync(&[]);
+    assert_eq!(broken.status.code(), Some(1), "{}", describe(&broken));
+    assert!(
+        summary_line(&broken, "alpha").contains("cannot run \"/nonexistent/ssh\""),
+        "{}",
+        describe(&broken)
+    );
+
+    let output = fleet
+        .hub
+        .tt()
+        .arg("sync")
+        .env("TT_SSH_COMMAND", &ssh)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert_eq!(fleet.stored_events(&alpha), (2, 2));
+}

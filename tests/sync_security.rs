@@ -68,7 +68,11 @@ fn events_under_another_machines_prefix_are_rejected_and_counted() {
     assert_eq!(stored, 0);
     // Rejected, not lost: both lines are kept in the hub's quarantine.
     let quarantine = fs::read_to_string(fleet.hub.root.join("state/tt/quarantine.jsonl")).unwrap();
-    assert_eq!(quarantine.lines().filter(|l| l.contains(other)).count(), 2, "{quarantine}");
+    assert_eq!(
+        quarantine.lines().filter(|l| l.contains(other)).count(),
+        2,
+        "{quarantine}"
+    );
 }
 
 /// Makes `alias` record the arguments its tt receives, one per line, then run tt.

@@ -111,10 +111,7 @@ pub fn render(outcomes: &[Outcome]) -> Vec<String> {
                 ));
             }
             Err(failure) => {
-                lines.push(format!(
-                    "{name:<width$}  failed {elapsed:>6}  {}",
-                    failure.reason
-                ));
+                lines.push(format!("{name:<width$}  failed {elapsed:>6}  {}", failure.reason));
                 for line in failure
                     .stderr
                     .iter()

@@ -51,7 +51,12 @@ impl Home {
 
     /// `tt` with only this home's environment: no TT_* variable leaks in.
     pub fn tt(&self) -> Command {
-        let mut command = Command::new(TT);
+        self.command(TT)
+    }
+
+    /// `program` with only PATH and this home's HOME and XDG variables.
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
