@@ -217,7 +217,7 @@ fn sync_on_a_terminal(fleet: &Fleet, answer: &str) -> String {
         .hub
         .command("script")
         .env("TERM", "xterm")
-        .args(["-qec", &format!("'{}' sync", support::TT), "/dev/null"])
+        .args(["-qec", &format!("'{}' sync", support::tt_bin()), "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

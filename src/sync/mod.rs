@@ -161,13 +161,13 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
         );
     }
     let mut store = Store::open(&database)?;
-    let warnings = std::cell::RefCell::new(Vec::new());
+    let mut warnings = Vec::new();
     let mut job_list = Vec::new();
     for target in targets {
         let cursor = stored_cursor(
             machines::by_alias(&store.conn, &target.destination)?,
             &target.destination,
-            &warnings,
+            &mut warnings,
         );
         let line = ssh::remote_command_line(&config.sync.remote_command, cursor.as_deref())?;
         let argv = ssh::ssh_argv(
@@ -186,7 +186,7 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
         let cursor = stored_cursor(
             machines::get(&store.conn, &machine.id())?,
             "this machine",
-            &warnings,
+            &mut warnings,
         );
         job_list.push(Job {
             name: "this machine".into(),
@@ -205,7 +205,7 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
     let interactive = terminal && std::io::stdin().is_terminal();
     let names: Vec<String> = job_list.iter().map(|j| j.name.clone()).collect();
     let progress = Progress::new(&names, terminal);
-    for warning in warnings.into_inner() {
+    for warning in &warnings {
         progress.note(&warning);
     }
     let parallelism = jobs.unwrap_or(config.sync.parallelism).max(1);
@@ -238,7 +238,8 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
     if cancel.load(Ordering::SeqCst) {
         let merged = outcomes.len() - failed;
         bail!(
-            "interrupted: {merged} merged before the interruption stay merged, the others were left untouched"
+            "interrupted: {} merged before the interruption stay merged, the others were left untouched",
+            plural(merged, "remote")
         );
     }
     if failed > 0 {
@@ -264,13 +265,13 @@ fn plural(n: usize, word: &str) -> String {
 fn stored_cursor(
     row: Option<machines::MachineRow>,
     name: &str,
-    warnings: &std::cell::RefCell<Vec<String>>,
+    warnings: &mut Vec<String>,
 ) -> Option<String> {
     let cursor = row?.last_event_id?;
     if ssh::is_valid_cursor(&cursor) {
         Some(cursor)
     } else {
-        warnings.borrow_mut().push(format!(
+        warnings.push(format!(
             "{name}: the stored sync cursor is not an event id; transferring everything again"
         ));
         None

@@ -14,7 +14,24 @@ use tt::event::{Event, Timestamp, kind, source};
 
 use sshd::{Sshd, write_script};
 
-pub const TT: &str = env!("CARGO_BIN_EXE_tt");
+/// The tt binary under test: cargo names it for tests; an example (the sync
+/// benchmark) finds it next to its own directory (`target/<profile>/tt`).
+pub fn tt_bin() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| match option_env!("CARGO_BIN_EXE_tt") {
+        Some(path) => path.to_string(),
+        None => {
+            let exe = std::env::current_exe().unwrap();
+            let tt = exe.parent().and_then(Path::parent).unwrap().join("tt");
+            assert!(
+                tt.is_file(),
+                "{} not found: build it first (cargo build --release)",
+                tt.display()
+            );
+            tt.to_str().unwrap().to_string()
+        }
+    })
+}
 
 /// One machine's XDG directories under a temporary root.
 pub struct Home {
@@ -51,7 +68,7 @@ impl Home {
 
     /// `tt` with only this home's environment: no TT_* variable leaks in.
     pub fn tt(&self) -> Command {
-        self.command(TT)
+        self.command(tt_bin())
     }
 
     /// `program` with only PATH and this home's HOME and XDG variables.
@@ -141,7 +158,8 @@ impl Fleet {
             &remote_command,
             &format!(
                 "if [ -x \"$XDG_CONFIG_HOME/tt-wrapper\" ]; then exec \"$XDG_CONFIG_HOME/tt-wrapper\" \"$@\"; fi\n\
-                 exec '{TT}' \"$@\""
+                 exec '{}' \"$@\"",
+                tt_bin()
             ),
         );
         let fleet = Fleet {
@@ -226,7 +244,7 @@ impl Fleet {
     /// Makes `alias` run `body` (a shell script; `$tt` is the tt binary) instead of tt.
     pub fn set_wrapper(&self, alias: &str, body: &str) {
         let path = self.remote(alias).root.join("config/tt-wrapper");
-        write_script(&path, &format!("tt='{TT}'\n{body}"));
+        write_script(&path, &format!("tt='{}'\n{body}", tt_bin()));
     }
 
     pub fn clear_wrapper(&self, alias: &str) {
