@@ -206,7 +206,7 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
     let names: Vec<String> = job_list.iter().map(|j| j.name.clone()).collect();
     let progress = Progress::new(&names, terminal);
     for warning in &warnings {
-        progress.note(&warning);
+        progress.note(warning);
     }
     let parallelism = jobs.unwrap_or(config.sync.parallelism).max(1);
     let outcomes = fan_out(
