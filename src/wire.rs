@@ -339,7 +339,8 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
     })
 }
 
-fn check_wire_version(header: &Header) -> Result<()> {
+/// Refuses a header of a wire format this version cannot read.
+pub fn check_wire_version(header: &Header) -> Result<()> {
     match header.wire_version.cmp(&WIRE_VERSION) {
         std::cmp::Ordering::Equal => Ok(()),
         std::cmp::Ordering::Less => Err(anyhow!(

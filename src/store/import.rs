@@ -243,6 +243,7 @@ fn write_parsed(
                     events.push((event, payload));
                 }
                 Parsed::Other(Record::Header(header)) => {
+                    crate::wire::check_wire_version(header)?;
                     let id = header.machine_id.clone();
                     tx.execute(
                         "INSERT OR IGNORE INTO machines (machine_id, label, tt_version) VALUES (?1, ?2, ?3)",
