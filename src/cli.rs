@@ -25,6 +25,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Record what happens on this machine (run by hooks and timers)
+    Ingest(IngestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,3 +45,19 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(subcommand)]
+    pub command: IngestCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// Read new Claude Code log lines (claude.projects_dir), append the derived agent
+    /// events to the event log and index the sessions in the local database
+    Sessions(IngestSessionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestSessionsArgs {}

@@ -2,13 +2,14 @@
 
 pub mod completions;
 pub mod config;
+pub mod ingest_sessions;
 pub mod init;
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, IngestCommand};
 use crate::config::{Config, config_file_path};
 use crate::paths::Paths;
 
@@ -41,6 +42,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
+        Command::Ingest(args) => match args.command {
+            IngestCommand::Sessions(args) => ingest_sessions::run(&args, &ctx),
+        },
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

@@ -1,6 +1,7 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
 pub mod schema;
+pub mod sessions;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
