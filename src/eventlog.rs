@@ -27,7 +27,8 @@ impl LockedLog {
     /// Opens (creating, 0600) and locks the log, waiting for other writers.
     pub fn open(path: &Path) -> Result<LockedLog> {
         let file = open_private_append(path)?;
-        file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(LockedLog { file })
     }
 
@@ -43,7 +44,9 @@ impl LockedLog {
                 buf.push_str(&event.to_json());
                 buf.push('\n');
             }
-            self.file.write_all(buf.as_bytes()).context("cannot append to the event log")?;
+            self.file
+                .write_all(buf.as_bytes())
+                .context("cannot append to the event log")?;
         }
         Ok(self.file.metadata()?.len())
     }

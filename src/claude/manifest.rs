@@ -29,7 +29,10 @@ pub struct Manifest {
 
 impl Default for Manifest {
     fn default() -> Manifest {
-        Manifest { version: MANIFEST_VERSION, files: BTreeMap::new() }
+        Manifest {
+            version: MANIFEST_VERSION,
+            files: BTreeMap::new(),
+        }
     }
 }
 
@@ -62,7 +65,10 @@ impl Manifest {
         };
         let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|err| Corrupt(err.to_string()))?;
         if manifest.version != MANIFEST_VERSION {
-            bail!(Corrupt(format!("version {} instead of {MANIFEST_VERSION}", manifest.version)));
+            bail!(Corrupt(format!(
+                "version {} instead of {MANIFEST_VERSION}",
+                manifest.version
+            )));
         }
         Ok(manifest)
     }
@@ -75,9 +81,13 @@ impl Manifest {
 
     /// Every known session with the event-log length at which it last changed.
     pub fn sessions(&self) -> impl Iterator<Item = (&AgentSession, u64)> {
-        self.files
-            .values()
-            .filter_map(|entry| entry.state.session.as_ref().map(|s| (s, entry.changed_at_log_len)))
+        self.files.values().filter_map(|entry| {
+            entry
+                .state
+                .session
+                .as_ref()
+                .map(|s| (s, entry.changed_at_log_len))
+        })
     }
 }
 

@@ -155,7 +155,13 @@ impl LogState {
 
     /// Emits `ended` when the session has been idle longer than `timeout` at `now`.
     /// Returns whether it did.
-    pub fn close_if_idle(&mut self, now: Timestamp, timeout_ms: i64, machine_id: &str, out: &mut Vec<Event>) -> bool {
+    pub fn close_if_idle(
+        &mut self,
+        now: Timestamp,
+        timeout_ms: i64,
+        machine_id: &str,
+        out: &mut Vec<Event>,
+    ) -> bool {
         let Some(last) = self.session.as_ref().and_then(|s| s.end_time) else {
             return false;
         };
@@ -239,7 +245,11 @@ impl LogState {
             LogKind::Main => {
                 // The file name is the session id; it keeps two logs from ever
                 // claiming one id even if a log holds records copied from another.
-                let id = self.path_session.as_deref().or(record_session).unwrap_or("unknown");
+                let id = self
+                    .path_session
+                    .as_deref()
+                    .or(record_session)
+                    .unwrap_or("unknown");
                 (id.to_string(), None)
             }
             LogKind::Subagent => {
@@ -284,14 +294,21 @@ impl LogState {
         if self.kind != LogKind::Main || rec.is_meta == Some(true) || rec.is_compact_summary == Some(true) {
             return;
         }
-        let Some(prompt) = rec.message.as_ref().and_then(|m| m.content.as_ref()).and_then(Prompt::of) else {
+        let Some(prompt) = rec
+            .message
+            .as_ref()
+            .and_then(|m| m.content.as_ref())
+            .and_then(Prompt::of)
+        else {
             return;
         };
         session.user_prompt_count += 1;
         if session.starting_prompt.is_none() {
             session.starting_prompt = Some(prompt.text);
         }
-        let (Some(ts), Some(uuid)) = (ts, rec.uuid.as_deref()) else { return };
+        let (Some(ts), Some(uuid)) = (ts, rec.uuid.as_deref()) else {
+            return;
+        };
         let mut event = self.event(machine_id, kind::USER_MESSAGE, ts, uuid, rec.cwd.as_deref());
         event.length = Some(prompt.chars);
         event.has_image = Some(prompt.has_image);
@@ -308,7 +325,9 @@ impl LogState {
             self.last_message_id = message_id.map(str::to_string);
             self.message_tool_ids.clear();
         }
-        let Some(Content::Blocks(blocks)) = &message.content else { return };
+        let Some(Content::Blocks(blocks)) = &message.content else {
+            return;
+        };
         for block in blocks {
             let (Some("tool_use"), Some(id)) = (block.kind.as_deref(), block.id.as_deref()) else {
                 continue;
@@ -334,7 +353,14 @@ impl LogState {
 
     /// An event of this session. `discriminator` is made unique within the session:
     /// `started`/`ended` get the session id in front.
-    fn event(&self, machine_id: &str, kind: &str, ts: Timestamp, discriminator: &str, cwd: Option<&str>) -> Event {
+    fn event(
+        &self,
+        machine_id: &str,
+        kind: &str,
+        ts: Timestamp,
+        discriminator: &str,
+        cwd: Option<&str>,
+    ) -> Event {
         let session = self.session.as_ref();
         let session_id = session.map_or("unknown", |s| s.session_id.as_str());
         let discriminator = match kind {
@@ -344,7 +370,9 @@ impl LogState {
         let mut event = Event::new(machine_id, source::AGENT, kind, ts, &discriminator);
         event.agent = Some(AGENT.to_string());
         event.session_id = Some(session_id.to_string());
-        event.cwd = cwd.map(str::to_string).or_else(|| session.and_then(|s| s.project_path.clone()));
+        event.cwd = cwd
+            .map(str::to_string)
+            .or_else(|| session.and_then(|s| s.project_path.clone()));
         event
     }
 
@@ -358,7 +386,10 @@ impl LogState {
             let line = region[start..end].trim_ascii();
             if !line.is_empty()
                 && let Ok(stamp) = serde_json::from_slice::<Stamp>(line)
-                && let Some(ts) = stamp.timestamp.as_deref().and_then(|t| t.parse::<Timestamp>().ok())
+                && let Some(ts) = stamp
+                    .timestamp
+                    .as_deref()
+                    .and_then(|t| t.parse::<Timestamp>().ok())
             {
                 stats.parsed += 1;
                 if session.end_time.is_none_or(|end| ts > end) {
@@ -404,7 +435,10 @@ pub fn attach_projects<'s>(
     for session in sessions {
         if let Some(path) = &session.project_path {
             session.project_name = lookup(path).or_else(|| {
-                Path::new(path).file_name().and_then(|n| n.to_str()).map(str::to_string)
+                Path::new(path)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .map(str::to_string)
             });
         }
     }
@@ -425,7 +459,9 @@ static TYPE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"ty
 static TOOL_RESULT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"type\":\"tool_result\""));
 
 fn classify(line: &[u8]) -> Class {
-    let Some(at) = TYPE_KEY.find(line) else { return Class::Parse };
+    let Some(at) = TYPE_KEY.find(line) else {
+        return Class::Parse;
+    };
     if depth_at(line, at) != 1 {
         return Class::Parse;
     }
@@ -433,7 +469,11 @@ fn classify(line: &[u8]) -> Class {
     if value.starts_with(b"user\"") {
         // A tool_result block can only be structure (quotes in strings are escaped),
         // and human prompts hold text and images only.
-        if TOOL_RESULT.find(line).is_some() { Class::ToolResult } else { Class::Parse }
+        if TOOL_RESULT.find(line).is_some() {
+            Class::ToolResult
+        } else {
+            Class::Parse
+        }
     } else if value.starts_with(b"assistant\"") {
         Class::Parse
     } else {
@@ -551,7 +591,10 @@ struct Text {
 impl Text {
     fn of(s: &str) -> Text {
         let cut = s.char_indices().nth(PROMPT_CHARS).map_or(s.len(), |(i, _)| i);
-        Text { chars: s.chars().count() as u64, prefix: s[..cut].to_string() }
+        Text {
+            chars: s.chars().count() as u64,
+            prefix: s[..cut].to_string(),
+        }
     }
 }
 
@@ -565,9 +608,17 @@ struct Prompt {
 impl Prompt {
     fn of(content: &Content) -> Option<Prompt> {
         match content {
-            Content::Text(text) => Some(Prompt { chars: text.chars, has_image: false, text: text.prefix.clone() }),
+            Content::Text(text) => Some(Prompt {
+                chars: text.chars,
+                has_image: false,
+                text: text.prefix.clone(),
+            }),
             Content::Blocks(blocks) => {
-                let mut prompt = Prompt { chars: 0, has_image: false, text: String::new() };
+                let mut prompt = Prompt {
+                    chars: 0,
+                    has_image: false,
+                    text: String::new(),
+                };
                 let mut human = false;
                 for block in blocks {
                     match block.kind.as_deref() {
@@ -712,7 +763,14 @@ mod tests {
         assert!(events.iter().all(|e| e.cwd.as_deref() == Some("/home/me/acme")));
         let session = state.session.as_ref().unwrap();
         assert_eq!(session.starting_prompt.as_deref(), Some("fix the build"));
-        assert_eq!((session.message_count, session.tool_call_count, session.user_prompt_count), (3, 1, 1));
+        assert_eq!(
+            (
+                session.message_count,
+                session.tool_call_count,
+                session.user_prompt_count
+            ),
+            (3, 1, 1)
+        );
         // The progress record is skipped by the fast path, yet its time is the last activity.
         assert_eq!(session.end_time.unwrap().to_string(), "2026-02-10T10:00:09.000Z");
     }
@@ -722,7 +780,10 @@ mod tests {
         let mut state = main_log();
         let again = TOOL.replace("10:00:05", "10:00:07");
         let (events, _) = feed(&mut state, &format!("{TOOL}\n{again}\n"));
-        assert_eq!(events.iter().filter(|e| e.kind == kind::AGENT_TOOL_USE).count(), 1);
+        assert_eq!(
+            events.iter().filter(|e| e.kind == kind::AGENT_TOOL_USE).count(),
+            1
+        );
         assert_eq!(state.session.as_ref().unwrap().tool_call_count, 1);
         assert_eq!(state.session.as_ref().unwrap().message_count, 1);
     }
@@ -749,7 +810,9 @@ mod tests {
     #[test]
     fn malformed_lines_and_unknown_records_are_skipped() {
         let mut state = main_log();
-        let text = format!("{{\"type\":\"user\",\"message\":\n{{\"type\":\"future-thing\",\"x\":[1]}}\nnot json\n{PROMPT}\n");
+        let text = format!(
+            "{{\"type\":\"user\",\"message\":\n{{\"type\":\"future-thing\",\"x\":[1]}}\nnot json\n{PROMPT}\n"
+        );
         let mut stats = ParseStats::default();
         let mut out = Vec::new();
         let consumed = state.consume(text.as_bytes(), true, MID, &mut out, &mut stats);
@@ -765,7 +828,10 @@ mod tests {
         let (events, _) = feed(&mut state, &format!("{meta}\n{RESULT}\n"));
         assert!(events.iter().all(|e| e.kind != kind::USER_MESSAGE));
         let mut sub = LogState::for_path(Path::new("p/s1/subagents/agent-a1.jsonl"));
-        let (events, _) = feed(&mut sub, &format!("{}\n", PROMPT.replace("\"uuid\"", "\"agentId\":\"a1\",\"uuid\"")));
+        let (events, _) = feed(
+            &mut sub,
+            &format!("{}\n", PROMPT.replace("\"uuid\"", "\"agentId\":\"a1\",\"uuid\"")),
+        );
         assert!(events.iter().all(|e| e.kind != kind::USER_MESSAGE));
         assert_eq!(events[0].session_id.as_deref(), Some("s1/agent-a1"));
         assert_eq!(sub.session.unwrap().parent_session_id.as_deref(), Some("s1"));
@@ -786,7 +852,10 @@ mod tests {
     fn starting_prompt_is_cut_on_a_character_boundary() {
         let mut state = main_log();
         let long = "é".repeat(300);
-        let (_, _) = feed(&mut state, &format!("{}\n", PROMPT.replace("fix the build", &long)));
+        let (_, _) = feed(
+            &mut state,
+            &format!("{}\n", PROMPT.replace("fix the build", &long)),
+        );
         let prompt = state.session.unwrap().starting_prompt.unwrap();
         assert_eq!(prompt.chars().count(), PROMPT_CHARS);
     }
@@ -802,8 +871,14 @@ mod tests {
         assert!(state.close_if_idle(at("2026-02-10T10:30:05.001Z"), timeout, MID, &mut out));
         assert!(!state.close_if_idle(at("2026-02-11T00:00:00.000Z"), timeout, MID, &mut out));
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].id, format!("{MID}:remote.agent:agent_session:2026-02-10T10:00:05.000Z:s1:ended"));
-        let (events, _) = feed(&mut state, &format!("{}\n", PROMPT.replace("10:00:00", "12:00:00").replace("u1", "u3")));
+        assert_eq!(
+            out[0].id,
+            format!("{MID}:remote.agent:agent_session:2026-02-10T10:00:05.000Z:s1:ended")
+        );
+        let (events, _) = feed(
+            &mut state,
+            &format!("{}\n", PROMPT.replace("10:00:00", "12:00:00").replace("u1", "u3")),
+        );
         assert_eq!(events[0].action.as_deref(), Some("started"));
         assert_eq!(events[0].timestamp.to_string(), "2026-02-10T12:00:00.000Z");
     }
@@ -814,7 +889,10 @@ mod tests {
         let first = TYPE_KEY.find(line).unwrap();
         assert_eq!(depth_at(line, first), 2);
         assert_eq!(classify(line), Class::Parse);
-        assert_eq!(classify(br#"{"cwd":"/a{","type":"progress","data":{"type":"user"}}"#), Class::Other);
+        assert_eq!(
+            classify(br#"{"cwd":"/a{","type":"progress","data":{"type":"user"}}"#),
+            Class::Other
+        );
     }
 
     #[test]

@@ -98,13 +98,16 @@ pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
     // separate lock, so tmux hooks appending to the event log are never held up.
     let lock_path = paths.state_dir.join("claude-scan.lock");
     let lock = open_private_append(&lock_path)?;
-    lock.lock().with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
 
     let mut outcome = ScanOutcome::default();
     let mut manifest = match Manifest::load(paths) {
         Ok(manifest) => manifest,
         Err(err) if err.downcast_ref::<Corrupt>().is_some() => {
-            outcome.warnings.push(format!("{err:#}; reading every Claude Code log again"));
+            outcome
+                .warnings
+                .push(format!("{err:#}; reading every Claude Code log again"));
             Manifest::default()
         }
         Err(err) => return Err(err),
@@ -114,7 +117,11 @@ pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
     let mut changed_keys = Vec::new();
 
     // No projects directory (yet) means nothing to read, but known sessions still end.
-    let found = if options.projects_dir.is_dir() { Some(discover(&options.projects_dir)?) } else { None };
+    let found = if options.projects_dir.is_dir() {
+        Some(discover(&options.projects_dir)?)
+    } else {
+        None
+    };
     if let Some(found) = &found {
         outcome.files = found.len();
         let mut work = Vec::new();
@@ -122,33 +129,56 @@ pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
             let previous = manifest.files.get(key);
             match fs::metadata(path) {
                 Ok(meta) if previous.is_some_and(|p| same_file(p, &meta) && p.size == meta.size()) => {}
-                Ok(_) => work.push(Work { key: key.clone(), path: path.clone(), previous: previous.cloned() }),
-                Err(err) => outcome.warnings.push(format!("cannot read {}: {err}", path.display())),
+                Ok(_) => work.push(Work {
+                    key: key.clone(),
+                    path: path.clone(),
+                    previous: previous.cloned(),
+                }),
+                Err(err) => outcome
+                    .warnings
+                    .push(format!("cannot read {}: {err}", path.display())),
             }
         }
         // Logs that disappeared (Claude Code deletes old ones): close, then forget.
         let present: BTreeSet<&String> = found.iter().map(|(key, _)| key).collect();
-        let gone: Vec<String> = manifest.files.keys().filter(|k| !present.contains(k)).cloned().collect();
+        let gone: Vec<String> = manifest
+            .files
+            .keys()
+            .filter(|k| !present.contains(k))
+            .cloned()
+            .collect();
         for key in gone {
             if let Some(mut entry) = manifest.files.remove(&key) {
-                entry.state.close_if_idle(options.now, options.agent_timeout_ms, &options.machine_id, &mut events);
+                entry.state.close_if_idle(
+                    options.now,
+                    options.agent_timeout_ms,
+                    &options.machine_id,
+                    &mut events,
+                );
             }
             dirty = true;
         }
-        let reads: Vec<(&Path, io::Result<LogRead>)> =
-            work.par_iter().map(|w| (w.path.as_path(), read_log(w, &options.machine_id))).collect();
+        let reads: Vec<(&Path, io::Result<LogRead>)> = work
+            .par_iter()
+            .map(|w| (w.path.as_path(), read_log(w, &options.machine_id)))
+            .collect();
         for (path, result) in reads {
             let read = match result {
                 Ok(read) => read,
                 Err(err) => {
-                    outcome.warnings.push(format!("cannot read {}: {err}", path.display()));
+                    outcome
+                        .warnings
+                        .push(format!("cannot read {}: {err}", path.display()));
                     continue;
                 }
             };
             outcome.files_read += 1;
             outcome.bytes_read += read.bytes;
             add_stats(&mut outcome.stats, read.stats);
-            let before = manifest.files.get(&read.key).and_then(|e| e.state.session.as_ref());
+            let before = manifest
+                .files
+                .get(&read.key)
+                .and_then(|e| e.state.session.as_ref());
             if !read.events.is_empty() || read.entry.state.session.as_ref() != before {
                 changed_keys.push(read.key.clone());
             }
@@ -157,7 +187,15 @@ pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
             dirty = true;
         }
     }
-    finish(paths, options, &mut manifest, events, changed_keys, &mut outcome, dirty)?;
+    finish(
+        paths,
+        options,
+        &mut manifest,
+        events,
+        changed_keys,
+        &mut outcome,
+        dirty,
+    )?;
     drop(lock);
     Ok(outcome)
 }
@@ -173,7 +211,12 @@ fn finish(
     mut dirty: bool,
 ) -> Result<()> {
     for (key, entry) in manifest.files.iter_mut() {
-        if entry.state.close_if_idle(options.now, options.agent_timeout_ms, &options.machine_id, &mut events) {
+        if entry.state.close_if_idle(
+            options.now,
+            options.agent_timeout_ms,
+            &options.machine_id,
+            &mut events,
+        ) {
             changed_keys.push(key.clone());
             dirty = true;
         }
@@ -235,7 +278,12 @@ pub fn discover(projects_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             } else if path.is_dir() {
                 let subagents = path.join("subagents");
                 if let Ok(entries) = fs::read_dir(&subagents) {
-                    found.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| is_log(p)));
+                    found.extend(
+                        entries
+                            .filter_map(|e| e.ok())
+                            .map(|e| e.path())
+                            .filter(|p| is_log(p)),
+                    );
                 }
             }
         }
@@ -290,7 +338,14 @@ fn read_log(work: &Work, machine_id: &str) -> io::Result<LogRead> {
     }
     Ok(LogRead {
         key: work.key.clone(),
-        entry: FileEntry { dev: meta.dev(), ino: meta.ino(), size, offset: consumed, changed_at_log_len, state },
+        entry: FileEntry {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size,
+            offset: consumed,
+            changed_at_log_len,
+            state,
+        },
         events,
         stats,
         bytes: read_to - start,

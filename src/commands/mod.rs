@@ -25,7 +25,11 @@ impl Ctx {
         let paths = Paths::from_env()?;
         let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
         let config = Config::load(&config_file, explicit)?;
-        Ok(Ctx { paths, config, config_file })
+        Ok(Ctx {
+            paths,
+            config,
+            config_file,
+        })
     }
 
     pub fn database_path(&self) -> PathBuf {

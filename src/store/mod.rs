@@ -31,12 +31,19 @@ impl Store {
         let existed = path.exists();
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .with_context(|| format!("cannot open database {}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let store = Store { conn, path: path.to_path_buf() };
-        store.check_or_create(existed).map_err(|err| describe_sqlite_error(err, path))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .check_or_create(existed)
+            .map_err(|err| describe_sqlite_error(err, path))?;
         if !existed {
             make_private(path)?;
         }
@@ -69,7 +76,11 @@ impl Store {
             tx.commit()?;
             return Ok(());
         }
-        let found = if version == 0 { "no schema version".to_string() } else { format!("schema version {version}") };
+        let found = if version == 0 {
+            "no schema version".to_string()
+        } else {
+            format!("schema version {version}")
+        };
         let _ = existed;
         bail!(
             "database {} has {found} but this tt needs schema version {SCHEMA_VERSION}; \

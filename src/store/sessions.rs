@@ -7,7 +7,11 @@ use crate::wire::AgentSession;
 
 /// Inserts or updates the sessions of `machine_id` in one transaction; returns how
 /// many rows were inserted or actually changed (identical rows are not rewritten).
-pub fn upsert_agent_sessions(conn: &mut Connection, machine_id: &str, sessions: &[AgentSession]) -> Result<usize> {
+pub fn upsert_agent_sessions(
+    conn: &mut Connection,
+    machine_id: &str,
+    sessions: &[AgentSession],
+) -> Result<usize> {
     let tx = conn.transaction()?;
     let mut written = 0;
     {
