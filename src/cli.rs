@@ -13,6 +13,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "TT_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Database to use instead of database_path from the configuration
+    #[arg(long, global = true, value_name = "PATH")]
+    pub database: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -23,10 +27,39 @@ pub enum Command {
     Init(InitArgs),
     /// Print the effective configuration (defaults, config.toml, TT_* variables) as TOML
     Config(ConfigArgs),
+    /// Print this machine's events as JSONL (the sync wire format) on stdout
+    Export(ExportArgs),
+    /// Read JSONL events (or whole exports) from stdin into the database
+    Import(ImportArgs),
+    /// Print events from the database as JSONL
+    Events(EventsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Record what happens on this machine (run by hooks and timers)
     Ingest(IngestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only what was appended after this event id (the hub's sync cursor)
+    #[arg(long, value_name = "EVENT_ID")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events at or after this time (RFC 3339 UTC, e.g. 2025-01-29T14:00:00Z)
+    #[arg(long, value_name = "TS", value_parser = crate::commands::events::parse_timestamp)]
+    pub after: Option<crate::timestamp::Timestamp>,
+    /// Only events before this time
+    #[arg(long, value_name = "TS", value_parser = crate::commands::events::parse_timestamp)]
+    pub before: Option<crate::timestamp::Timestamp>,
+    /// Only events of this machine (id or label)
+    #[arg(long, value_name = "ID|LABEL")]
+    pub machine: Option<String>,
 }
 
 #[derive(Debug, Args)]

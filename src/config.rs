@@ -17,7 +17,7 @@ use crate::paths::{Paths, expand_tilde};
 /// Environment variables that start with `TT_` but are not configuration keys.
 const NON_KEY_VARS: &[&str] = &["CONFIG", "SSH_COMMAND"];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// SQLite database; defaults to `$XDG_DATA_HOME/tt/tt.db`.
@@ -74,18 +74,6 @@ pub struct Remote {
 
 fn enabled_by_default() -> bool {
     true
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            database_path: None,
-            sync: SyncConfig::default(),
-            allocation: AllocationConfig::default(),
-            claude: ClaudeConfig::default(),
-            remotes: Vec::new(),
-        }
-    }
 }
 
 impl Default for SyncConfig {

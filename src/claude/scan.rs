@@ -32,8 +32,9 @@ pub struct ScanOutcome {
     pub log_len: Option<u64>,
     /// Sessions whose summary changed in this scan.
     pub changed: Vec<AgentSession>,
-    /// Every session known after the scan.
-    pub sessions: Vec<AgentSession>,
+    /// Every session known after the scan, with the event-log length at which it last
+    /// changed (see [`Manifest::sessions`]).
+    pub sessions: Vec<(AgentSession, u64)>,
     /// Log files found, and how many of them had new bytes.
     pub files: usize,
     pub files_read: usize,
@@ -244,7 +245,10 @@ fn finish(
     if dirty {
         manifest.save(paths)?;
     }
-    outcome.sessions = manifest.sessions().map(|(s, _)| s.clone()).collect();
+    outcome.sessions = manifest
+        .sessions()
+        .map(|(s, changed_at)| (s.clone(), changed_at))
+        .collect();
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use crate::claude;
 use crate::cli::IngestSessionsArgs;
 use crate::machine::Machine;
 use crate::store::Store;
-use crate::store::sessions::upsert_agent_sessions;
+use crate::store::sessions;
 
 pub fn run(_args: &IngestSessionsArgs, ctx: &Ctx) -> Result<()> {
     let machine = Machine::require(&ctx.paths)?;
@@ -16,7 +16,11 @@ pub fn run(_args: &IngestSessionsArgs, ctx: &Ctx) -> Result<()> {
     // Every known session, not only those changed in this scan: `tt export` scans too,
     // and a database moved aside must be refilled. Unchanged rows are not rewritten.
     let mut store = Store::open(&ctx.database_path())?;
-    let written = upsert_agent_sessions(&mut store.conn, &machine.id(), &outcome.sessions)?;
+    let written = sessions::upsert_all(
+        &mut store.conn,
+        &machine.id(),
+        outcome.sessions.iter().map(|(s, _)| s),
+    )?;
     println!(
         "{} Claude Code sessions indexed ({written} updated), {} new events from {} of {} logs ({:.1} MB read)",
         outcome.sessions.len(),

@@ -2,6 +2,9 @@
 
 pub mod completions;
 pub mod config;
+pub mod events;
+pub mod export;
+pub mod import;
 pub mod ingest_sessions;
 pub mod init;
 
@@ -24,7 +27,11 @@ impl Ctx {
     pub fn load(cli: &Cli) -> Result<Ctx> {
         let paths = Paths::from_env()?;
         let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
-        let config = Config::load(&config_file, explicit)?;
+        let mut config = Config::load(&config_file, explicit)?;
+        // Flags are the top layer.
+        if let Some(database) = &cli.database {
+            config.database_path = Some(database.clone());
+        }
         Ok(Ctx {
             paths,
             config,
@@ -46,6 +53,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
+        Command::Export(args) => export::run(&args, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
+        Command::Events(args) => events::run(&args, &ctx),
         Command::Ingest(args) => match args.command {
             IngestCommand::Sessions(args) => ingest_sessions::run(&args, &ctx),
         },

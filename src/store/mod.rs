@@ -1,5 +1,8 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
+pub mod events;
+pub mod import;
+pub mod machines;
 pub mod schema;
 pub mod sessions;
 
