@@ -7,10 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use tempfile::TempDir;
+use common::{Home, stderr};
 use tt::event::{Event, kind};
+
+mod common;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-projects");
 const GQC: &str = "258c7280-ae70-4798-800f-63464d01a85d";
@@ -19,52 +21,35 @@ const GQC_LOG: &str =
     "-home-USER-projects-spotter-worktrees-spotter-gqc/258c7280-ae70-4798-800f-63464d01a85d.jsonl";
 const D6_LOG: &str = "-home-marco-projects-spotter/d6e0bada-1959-4eec-a9d2-0bfade768d8f.jsonl";
 
-/// A private HOME and XDG directories, with a copy of the fixtures as the projects dir.
+/// A private home (see `common`) whose projects dir is a copy of the fixtures.
 struct Env {
-    dir: TempDir,
+    home: Home,
+    machine_id: String,
 }
 
 impl Env {
     fn new() -> Env {
-        let env = Env {
-            dir: TempDir::new().unwrap(),
-        };
+        let home = Home::new();
+        let machine_id = home.init("test");
+        let env = Env { home, machine_id };
         copy_dir(Path::new(FIXTURES), &env.projects());
-        let init = env.tt(&["init", "--label", "test"]);
-        assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
         env
     }
 
     fn projects(&self) -> PathBuf {
-        self.dir.path().join("claude-projects")
+        self.home.path().join("claude-projects")
     }
 
     fn log(&self, relative: &str) -> PathBuf {
         self.projects().join(relative)
     }
 
-    fn tt_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
-        let home = self.dir.path();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tt"));
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("TT_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.args(args)
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("TT_CLAUDE__PROJECTS_DIR", self.projects());
-        for (key, value) in vars {
-            cmd.env(key, value);
-        }
-        cmd.output().unwrap()
+    fn manifest(&self) -> PathBuf {
+        self.home.state_dir().join("claude-manifest.json")
     }
 
     fn tt(&self, args: &[&str]) -> Output {
-        self.tt_with(args, &[])
+        self.home.run(args)
     }
 
     /// Runs `tt ingest sessions`, which must succeed; returns its stdout.
@@ -73,31 +58,23 @@ impl Env {
     }
 
     fn ingest_with(&self, vars: &[(&str, &str)]) -> String {
-        let out = self.tt_with(&["ingest", "sessions"], vars);
-        assert!(
-            out.status.success(),
-            "ingest failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = self
+            .home
+            .tt(&["ingest", "sessions"])
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ingest failed: {}", stderr(&out));
         String::from_utf8(out.stdout).unwrap()
     }
 
     fn events(&self) -> Vec<Event> {
-        let path = self.dir.path().join("data/tt/events.jsonl");
-        let text = fs::read_to_string(path).unwrap_or_default();
+        let text = fs::read_to_string(self.home.event_log()).unwrap_or_default();
         text.lines().map(|line| Event::from_json(line).unwrap()).collect()
     }
 
-    fn machine_id(&self) -> String {
-        let text = fs::read_to_string(self.dir.path().join("data/tt/machine.json")).unwrap();
-        serde_json::from_str::<serde_json::Value>(&text).unwrap()["machine_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
     fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.path().join("data/tt/tt.db")).unwrap()
+        rusqlite::Connection::open(self.home.database()).unwrap()
     }
 
     /// session_id -> (parent_session_id, tool_call_count) from `agent_sessions`.
@@ -250,7 +227,7 @@ fn the_first_prompt_of_a_session_is_its_starting_prompt() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    assert_eq!(machine, env.machine_id());
+    assert_eq!(machine, env.machine_id.clone());
     assert_eq!(project, "/home/USER/projects/spotter-worktrees/spotter-gqc");
     assert_eq!(count, 5);
 }
@@ -260,7 +237,7 @@ fn events_are_valid_machine_prefixed_and_carry_agent_session_and_cwd() {
     let env = Env::new();
     env.ingest();
     let events = env.events();
-    let machine = env.machine_id();
+    let machine = env.machine_id.clone();
     assert!(!events.is_empty());
     for event in &events {
         assert_eq!(event.machine_id(), Some(machine.as_str()), "{}", event.id);
@@ -458,11 +435,11 @@ fn a_subagent_keeps_its_parent_link_when_the_parent_log_is_missing() {
 fn an_unusable_manifest_is_rebuilt_without_failing() {
     let env = Env::new();
     env.ingest();
-    let manifest = env.dir.path().join("state/tt/claude-manifest.json");
+    let manifest = env.manifest();
     fs::write(&manifest, b"{\"version\":1,\"fi").unwrap();
     let out = env.tt(&["ingest", "sessions"]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("manifest is unusable"));
+    assert!(stderr(&out).contains("manifest is unusable"), "{}", stderr(&out));
     assert_eq!(env.session_rows().len(), 9);
     assert!(tt::claude::Manifest::load_from(&manifest).is_ok());
 }
@@ -471,21 +448,15 @@ fn an_unusable_manifest_is_rebuilt_without_failing() {
 fn the_manifest_records_offsets_and_when_each_session_changed() {
     let env = Env::new();
     env.ingest();
-    let manifest =
-        tt::claude::Manifest::load_from(&env.dir.path().join("state/tt/claude-manifest.json")).unwrap();
-    let log_len = fs::metadata(env.dir.path().join("data/tt/events.jsonl"))
-        .unwrap()
-        .len();
+    let manifest = tt::claude::Manifest::load_from(&env.manifest()).unwrap();
+    let log_len = fs::metadata(env.home.event_log()).unwrap().len();
     let sessions: Vec<_> = manifest.sessions().collect();
     assert_eq!(sessions.len(), 9);
     assert!(sessions.iter().all(|(_, changed_at)| *changed_at == log_len));
     let entry = &manifest.files[GQC_LOG];
     assert_eq!(entry.offset, fs::metadata(env.log(GQC_LOG)).unwrap().len());
     use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(env.dir.path().join("state/tt/claude-manifest.json"))
-        .unwrap()
-        .permissions()
-        .mode();
+    let mode = fs::metadata(env.manifest()).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
 
@@ -493,7 +464,7 @@ fn the_manifest_records_offsets_and_when_each_session_changed() {
 fn the_database_is_refilled_when_it_was_moved_aside() {
     let env = Env::new();
     env.ingest();
-    fs::remove_file(env.dir.path().join("data/tt/tt.db")).unwrap();
+    fs::remove_file(env.home.database()).unwrap();
     env.ingest();
     assert_eq!(env.session_rows().len(), 9);
 }
@@ -501,7 +472,7 @@ fn the_database_is_refilled_when_it_was_moved_aside() {
 #[test]
 fn ingest_sessions_needs_a_machine_identity() {
     let env = Env::new();
-    fs::remove_file(env.dir.path().join("data/tt/machine.json")).unwrap();
+    fs::remove_file(env.home.data_dir().join("machine.json")).unwrap();
     let out = env.tt(&["ingest", "sessions"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
