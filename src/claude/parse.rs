@@ -67,6 +67,10 @@ pub struct LogState {
     /// A `started` event was emitted and no `ended` since.
     #[serde(default)]
     pub open: bool,
+    /// First timestamp of a (re)start not announced yet because no record has said
+    /// the session's directory: every agent event carries a cwd.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_start: Option<Timestamp>,
     /// Timestamp of the last `ended` event emitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
@@ -96,6 +100,7 @@ impl LogState {
             path_agent,
             session: None,
             open: false,
+            pending_start: None,
             ended_at: None,
             last_message_id: None,
             message_tool_ids: Vec::new(),
@@ -276,10 +281,14 @@ impl LogState {
 
     fn saw_timestamp(&mut self, ts: Timestamp, cwd: Option<&str>, machine_id: &str, out: &mut Vec<Event>) {
         if !self.open && self.ended_at.is_none_or(|ended| ts > ended) {
-            let mut event = self.event(machine_id, kind::AGENT_SESSION, ts, "started", cwd);
-            event.action = Some("started".to_string());
-            out.push(event);
-            self.open = true;
+            let start = *self.pending_start.get_or_insert(ts);
+            if cwd.is_some() || self.session.as_ref().is_some_and(|s| s.project_path.is_some()) {
+                let mut event = self.event(machine_id, kind::AGENT_SESSION, start, "started", cwd);
+                event.action = Some("started".to_string());
+                out.push(event);
+                self.open = true;
+                self.pending_start = None;
+            }
         }
         let Some(session) = &mut self.session else { return };
         session.start_time.get_or_insert(ts);
@@ -881,6 +890,22 @@ mod tests {
         );
         assert_eq!(events[0].action.as_deref(), Some("started"));
         assert_eq!(events[0].timestamp.to_string(), "2026-02-10T12:00:00.000Z");
+    }
+
+    #[test]
+    fn a_session_starts_at_its_first_timestamp_once_a_record_names_its_directory() {
+        let mut state = main_log();
+        let queued = r#"{"type":"queue-operation","operation":"enqueue","timestamp":"2026-02-10T09:59:58.000Z","sessionId":"s1"}"#;
+        let (events, _) = feed(&mut state, &format!("{queued}\n"));
+        assert!(events.is_empty(), "no event without a cwd");
+        let (events, _) = feed(&mut state, &format!("{PROMPT}\n"));
+        assert_eq!(events[0].action.as_deref(), Some("started"));
+        assert_eq!(events[0].timestamp.to_string(), "2026-02-10T09:59:58.000Z");
+        assert_eq!(events[0].cwd.as_deref(), Some("/home/me/acme"));
+        assert_eq!(
+            state.session.unwrap().start_time.unwrap().to_string(),
+            "2026-02-10T09:59:58.000Z"
+        );
     }
 
     #[test]

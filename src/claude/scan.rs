@@ -266,29 +266,18 @@ fn same_file(entry: &FileEntry, meta: &fs::Metadata) -> bool {
 /// `<project>/*.jsonl` and `<project>/<session>/subagents/*.jsonl`.
 pub fn discover(projects_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut found = Vec::new();
-    let read_dir = |dir: &Path| -> Result<Vec<fs::DirEntry>> {
-        let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-        Ok(entries.filter_map(|e| e.ok()).collect())
-    };
-    for project in read_dir(projects_dir)? {
-        let project_path = project.path();
-        if !project_path.is_dir() {
+    for project in list(projects_dir)? {
+        if !is_dir(&project) {
             continue;
         }
-        for item in read_dir(&project_path)? {
+        for item in list(&project.path())? {
             let path = item.path();
-            if is_log(&path) {
+            if is_log(&item) {
                 found.push(path);
-            } else if path.is_dir() {
-                let subagents = path.join("subagents");
-                if let Ok(entries) = fs::read_dir(&subagents) {
-                    found.extend(
-                        entries
-                            .filter_map(|e| e.ok())
-                            .map(|e| e.path())
-                            .filter(|p| is_log(p)),
-                    );
-                }
+            } else if is_dir(&item)
+                && let Ok(subagents) = fs::read_dir(path.join("subagents"))
+            {
+                found.extend(subagents.filter_map(|e| e.ok()).filter(is_log).map(|e| e.path()));
             }
         }
     }
@@ -303,8 +292,30 @@ pub fn discover(projects_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(found)
 }
 
-fn is_log(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "jsonl") && path.is_file()
+fn list(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
+    Ok(entries.filter_map(|e| e.ok()).collect())
+}
+
+/// The entry's type without a `stat` when the directory listing tells it; symbolic
+/// links are followed.
+fn file_type(entry: &fs::DirEntry) -> Option<fs::FileType> {
+    match entry.file_type() {
+        Ok(t) if t.is_symlink() => fs::metadata(entry.path()).ok().map(|m| m.file_type()),
+        Ok(t) => Some(t),
+        Err(_) => None,
+    }
+}
+
+fn is_dir(entry: &fs::DirEntry) -> bool {
+    file_type(entry).is_some_and(|t| t.is_dir())
+}
+
+fn is_log(entry: &fs::DirEntry) -> bool {
+    Path::new(&entry.file_name())
+        .extension()
+        .is_some_and(|e| e == "jsonl")
+        && file_type(entry).is_some_and(|t| t.is_file())
 }
 
 /// Reads what was appended to one log since `previous`, or all of it when the file
