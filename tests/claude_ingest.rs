@@ -480,3 +480,32 @@ fn ingest_sessions_needs_a_machine_identity() {
         "No machine identity found. Run 'tt init' first."
     );
 }
+
+#[test]
+fn a_deleted_log_is_forgotten_by_the_manifest_but_its_session_row_stays() {
+    let env = Env::new();
+    env.ingest();
+    fs::remove_file(env.log(D6_LOG)).unwrap();
+    let out = env.ingest();
+    assert!(out.contains("from 0 of 8 logs"), "{out}");
+    let manifest = tt::claude::Manifest::load_from(&env.manifest()).unwrap();
+    assert!(!manifest.files.contains_key(D6_LOG));
+    assert_eq!(env.session_rows().len(), 9, "the database keeps the history");
+}
+
+#[test]
+fn export_carries_the_claude_events_and_session_records_without_ingest() {
+    let env = Env::new();
+    let stdout = env.home.ok(&["export"]);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let sessions = lines.iter().filter(|l| l["record"] == "agent_session").count();
+    let events = lines.iter().filter(|l| l.get("record").is_none()).count();
+    // 9 started + 9 ended + 466 tool uses + 20 prompts (counted above).
+    assert_eq!((events, sessions), (504, 9));
+    // Nothing new since: a second export after the last event sends no event again.
+    let last = lines.iter().rev().find(|l| l.get("record").is_none()).unwrap()["id"]
+        .as_str()
+        .unwrap();
+    let again = env.home.ok(&["export", "--after", last]);
+    assert_eq!(again.lines().filter(|l| !l.contains("\"record\"")).count(), 0);
+}

@@ -13,4 +13,4 @@ mod scan;
 
 pub use manifest::{FileEntry, Manifest};
 pub use parse::{AGENT, LogKind, LogState, ParseStats};
-pub use scan::{ScanOptions, ScanOutcome, discover, scan, scan_with};
+pub use scan::{ScanOptions, ScanOutcome, scan, scan_with};

@@ -94,40 +94,97 @@ struct LogRead {
     bytes: u64,
 }
 
+/// Reads what is new in every log, appends the derived events to the event log, then
+/// saves the manifest. One scan runs at a time; tmux hooks are never held up (the
+/// event log is locked only for the append).
 pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
-    // One scan at a time (`tt export` and `tt ingest sessions` may overlap); a
-    // separate lock, so tmux hooks appending to the event log are never held up.
     let lock_path = paths.state_dir.join("claude-scan.lock");
     let lock = open_private_append(&lock_path)?;
     lock.lock()
         .with_context(|| format!("cannot lock {}", lock_path.display()))?;
 
-    let mut outcome = ScanOutcome::default();
-    let mut manifest = match Manifest::load(paths) {
+    let mut scan = Scan::new(options);
+    scan.manifest = match Manifest::load(paths) {
         Ok(manifest) => manifest,
         Err(err) if err.downcast_ref::<Corrupt>().is_some() => {
-            outcome
+            scan.outcome
                 .warnings
                 .push(format!("{err:#}; reading every Claude Code log again"));
+            scan.dirty = true;
             Manifest::default()
         }
         Err(err) => return Err(err),
     };
-    let mut dirty = false;
-    let mut events = Vec::new();
-    let mut changed_keys = Vec::new();
-
     // No projects directory (yet) means nothing to read, but known sessions still end.
-    let found = if options.projects_dir.is_dir() {
-        Some(discover(&options.projects_dir)?)
-    } else {
-        None
-    };
-    if let Some(found) = &found {
-        outcome.files = found.len();
+    if options.projects_dir.is_dir() {
+        let found = discover(&options.projects_dir)?;
+        scan.forget_gone(&found);
+        let work = scan.changed_logs(&found);
+        scan.read(work);
+    }
+    scan.close_idle();
+    scan.save(paths)?;
+    drop(lock);
+    Ok(scan.outcome)
+}
+
+/// The state of one scan between its steps.
+struct Scan<'a> {
+    options: &'a ScanOptions<'a>,
+    manifest: Manifest,
+    outcome: ScanOutcome,
+    /// Events to append, in log order.
+    events: Vec<Event>,
+    /// Logs whose session changed.
+    changed: BTreeSet<String>,
+    /// The manifest must be written.
+    dirty: bool,
+}
+
+impl<'a> Scan<'a> {
+    fn new(options: &'a ScanOptions<'a>) -> Scan<'a> {
+        Scan {
+            options,
+            manifest: Manifest::default(),
+            outcome: ScanOutcome::default(),
+            events: Vec::new(),
+            changed: BTreeSet::new(),
+            dirty: false,
+        }
+    }
+
+    /// Logs that disappeared (Claude Code deletes old ones) are closed, then forgotten.
+    fn forget_gone(&mut self, found: &Found) {
+        let gone: Vec<String> = self
+            .manifest
+            .files
+            .keys()
+            .filter(|k| !found.covers(k))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(mut entry) = self.manifest.files.remove(&key) {
+                let o = self.options;
+                entry
+                    .state
+                    .close_if_idle(o.now, o.agent_timeout_ms, &o.machine_id, &mut self.events);
+            }
+            self.dirty = true;
+        }
+    }
+
+    /// The logs whose identity or size differs from the manifest's.
+    fn changed_logs(&mut self, found: &Found) -> Vec<Work> {
+        self.outcome.files = found.logs.len();
+        for (dir, err) in &found.unlisted {
+            let path = self.options.projects_dir.join(dir);
+            self.outcome
+                .warnings
+                .push(format!("cannot list {}: {err}", path.display()));
+        }
         let mut work = Vec::new();
-        for (key, path) in found {
-            let previous = manifest.files.get(key);
+        for (key, path) in &found.logs {
+            let previous = self.manifest.files.get(key);
             match fs::metadata(path) {
                 Ok(meta) if previous.is_some_and(|p| same_file(p, &meta) && p.size == meta.size()) => {}
                 Ok(_) => work.push(Work {
@@ -135,121 +192,92 @@ pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
                     path: path.clone(),
                     previous: previous.cloned(),
                 }),
-                Err(err) => outcome
+                Err(err) => self
+                    .outcome
                     .warnings
                     .push(format!("cannot read {}: {err}", path.display())),
             }
         }
-        // Logs that disappeared (Claude Code deletes old ones): close, then forget.
-        let present: BTreeSet<&String> = found.iter().map(|(key, _)| key).collect();
-        let gone: Vec<String> = manifest
-            .files
-            .keys()
-            .filter(|k| !present.contains(k))
-            .cloned()
-            .collect();
-        for key in gone {
-            if let Some(mut entry) = manifest.files.remove(&key) {
-                entry.state.close_if_idle(
-                    options.now,
-                    options.agent_timeout_ms,
-                    &options.machine_id,
-                    &mut events,
-                );
-            }
-            dirty = true;
-        }
+        work
+    }
+
+    /// Reads the logs in parallel, one task per file; results are merged in key order
+    /// so the events of a scan always land in the same order.
+    fn read(&mut self, work: Vec<Work>) {
+        let machine_id = &self.options.machine_id;
         let reads: Vec<(&Path, io::Result<LogRead>)> = work
             .par_iter()
-            .map(|w| (w.path.as_path(), read_log(w, &options.machine_id)))
+            .map(|w| (w.path.as_path(), read_log(w, machine_id)))
             .collect();
         for (path, result) in reads {
             let read = match result {
                 Ok(read) => read,
                 Err(err) => {
-                    outcome
+                    self.outcome
                         .warnings
                         .push(format!("cannot read {}: {err}", path.display()));
                     continue;
                 }
             };
-            outcome.files_read += 1;
-            outcome.bytes_read += read.bytes;
-            add_stats(&mut outcome.stats, read.stats);
-            let before = manifest
+            self.outcome.files_read += 1;
+            self.outcome.bytes_read += read.bytes;
+            add_stats(&mut self.outcome.stats, read.stats);
+            let before = self
+                .manifest
                 .files
                 .get(&read.key)
                 .and_then(|e| e.state.session.as_ref());
             if !read.events.is_empty() || read.entry.state.session.as_ref() != before {
-                changed_keys.push(read.key.clone());
+                self.changed.insert(read.key.clone());
             }
-            events.extend(read.events);
-            manifest.files.insert(read.key, read.entry);
-            dirty = true;
+            self.events.extend(read.events);
+            self.manifest.files.insert(read.key, read.entry);
+            self.dirty = true;
         }
     }
-    finish(
-        paths,
-        options,
-        &mut manifest,
-        events,
-        changed_keys,
-        &mut outcome,
-        dirty,
-    )?;
-    drop(lock);
-    Ok(outcome)
-}
 
-/// Closes idle sessions, resolves projects, appends the events, then saves the manifest.
-fn finish(
-    paths: &Paths,
-    options: &ScanOptions,
-    manifest: &mut Manifest,
-    mut events: Vec<Event>,
-    mut changed_keys: Vec<String>,
-    outcome: &mut ScanOutcome,
-    mut dirty: bool,
-) -> Result<()> {
-    for (key, entry) in manifest.files.iter_mut() {
-        if entry.state.close_if_idle(
-            options.now,
-            options.agent_timeout_ms,
-            &options.machine_id,
-            &mut events,
-        ) {
-            changed_keys.push(key.clone());
-            dirty = true;
-        }
-    }
-    changed_keys.sort();
-    changed_keys.dedup();
-    let sessions = manifest
-        .files
-        .iter_mut()
-        .filter(|(key, _)| changed_keys.binary_search(key).is_ok())
-        .filter_map(|(_, entry)| entry.state.session.as_mut());
-    attach_projects(&mut events, sessions, options.git_project);
-
-    if !events.is_empty() || !changed_keys.is_empty() {
-        let log_len = LockedLog::open(&paths.event_log())?.append(&events)?;
-        for key in &changed_keys {
-            if let Some(entry) = manifest.files.get_mut(key) {
-                entry.changed_at_log_len = log_len;
-                outcome.changed.extend(entry.state.session.clone());
+    fn close_idle(&mut self) {
+        let o = self.options;
+        for (key, entry) in self.manifest.files.iter_mut() {
+            if entry
+                .state
+                .close_if_idle(o.now, o.agent_timeout_ms, &o.machine_id, &mut self.events)
+            {
+                self.changed.insert(key.clone());
+                self.dirty = true;
             }
         }
-        outcome.log_len = Some(log_len);
     }
-    outcome.new_events = events.len();
-    if dirty {
-        manifest.save(paths)?;
+
+    /// Resolves projects, appends the events, then saves the manifest: in this order,
+    /// so a crash in between repeats events (harmless) instead of losing them.
+    fn save(&mut self, paths: &Paths) -> Result<()> {
+        let changed = &self.changed;
+        let sessions = self
+            .manifest
+            .files
+            .iter_mut()
+            .filter(|(key, _)| changed.contains(*key))
+            .filter_map(|(_, entry)| entry.state.session.as_mut());
+        attach_projects(&mut self.events, sessions, self.options.git_project);
+
+        if !self.events.is_empty() || !self.changed.is_empty() {
+            let log_len = LockedLog::open(&paths.event_log())?.append(&self.events)?;
+            for key in &self.changed {
+                if let Some(entry) = self.manifest.files.get_mut(key) {
+                    entry.changed_at_log_len = log_len;
+                    self.outcome.changed.extend(entry.state.session.clone());
+                }
+            }
+            self.outcome.log_len = Some(log_len);
+        }
+        self.outcome.new_events = self.events.len();
+        if self.dirty {
+            self.manifest.save(paths)?;
+        }
+        self.outcome.sessions = self.manifest.sessions().map(|(s, at)| (s.clone(), at)).collect();
+        Ok(())
     }
-    outcome.sessions = manifest
-        .sessions()
-        .map(|(s, changed_at)| (s.clone(), changed_at))
-        .collect();
-    Ok(())
 }
 
 fn add_stats(total: &mut ParseStats, more: ParseStats) {
@@ -262,39 +290,65 @@ fn same_file(entry: &FileEntry, meta: &fs::Metadata) -> bool {
     entry.dev == meta.dev() && entry.ino == meta.ino()
 }
 
-/// Every Claude Code log under `projects_dir`, as (key relative to it, path), sorted:
-/// `<project>/*.jsonl` and `<project>/<session>/subagents/*.jsonl`.
-pub fn discover(projects_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut found = Vec::new();
-    for project in list(projects_dir)? {
+/// The logs under the projects directory, and the directories that could not be
+/// listed (their logs are neither read nor forgotten this time).
+struct Found {
+    /// (key relative to the projects directory, path), sorted by key.
+    logs: Vec<(String, PathBuf)>,
+    unlisted: Vec<(String, io::Error)>,
+}
+
+impl Found {
+    fn covers(&self, key: &str) -> bool {
+        self.logs.binary_search_by(|(k, _)| k.as_str().cmp(key)).is_ok()
+            || self
+                .unlisted
+                .iter()
+                .any(|(dir, _)| key.strip_prefix(dir.as_str()).is_some_and(|r| r.starts_with('/')))
+    }
+}
+
+/// Every Claude Code log under `projects_dir`: `<project>/*.jsonl` and
+/// `<project>/<session>/subagents/*.jsonl`.
+fn discover(projects_dir: &Path) -> Result<Found> {
+    let mut logs = Vec::new();
+    let mut unlisted = Vec::new();
+    let key = |path: &Path| Some(path.strip_prefix(projects_dir).ok()?.to_str()?.to_string());
+    for project in list(projects_dir).with_context(|| format!("cannot list {}", projects_dir.display()))? {
         if !is_dir(&project) {
             continue;
         }
-        for item in list(&project.path())? {
+        let project_path = project.path();
+        let items = match list(&project_path) {
+            Ok(items) => items,
+            Err(err) => {
+                unlisted.extend(key(&project_path).map(|k| (k, err)));
+                continue;
+            }
+        };
+        for item in items {
             let path = item.path();
             if is_log(&item) {
-                found.push(path);
-            } else if is_dir(&item)
-                && let Ok(subagents) = fs::read_dir(path.join("subagents"))
-            {
-                found.extend(subagents.filter_map(|e| e.ok()).filter(is_log).map(|e| e.path()));
+                logs.push(path);
+            } else if is_dir(&item) {
+                match list(&path.join("subagents")) {
+                    Ok(subagents) => logs.extend(subagents.iter().filter(|e| is_log(e)).map(|e| e.path())),
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                    Err(err) => unlisted.extend(key(&path.join("subagents")).map(|k| (k, err))),
+                }
             }
         }
     }
-    let mut found: Vec<(String, PathBuf)> = found
+    let mut logs: Vec<(String, PathBuf)> = logs
         .into_iter()
-        .filter_map(|path| {
-            let key = path.strip_prefix(projects_dir).ok()?.to_str()?.to_string();
-            Some((key, path))
-        })
+        .filter_map(|path| Some((key(&path)?, path)))
         .collect();
-    found.sort();
-    Ok(found)
+    logs.sort();
+    Ok(Found { logs, unlisted })
 }
 
-fn list(dir: &Path) -> Result<Vec<fs::DirEntry>> {
-    let entries = fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?;
-    Ok(entries.filter_map(|e| e.ok()).collect())
+fn list(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
+    Ok(fs::read_dir(dir)?.filter_map(|e| e.ok()).collect())
 }
 
 /// The entry's type without a `stat` when the directory listing tells it; symbolic
