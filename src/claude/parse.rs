@@ -12,6 +12,21 @@
 //! such key sits directly in the top-level object we know the record type without
 //! parsing; anything unexpected (other key order, spaces, no type) falls back to a
 //! full parse, so speed depends on Claude Code's layout but correctness does not.
+//!
+//! What is derived, per log (a subagent's log is a session of its own):
+//! - `agent_session` `started` at the first timestamp, `ended` at the last one once
+//!   the session has been idle longer than `agent_timeout` ([`LogState::close_if_idle`]);
+//!   a session that resumes after its `ended` starts again.
+//! - `user_message` for each human prompt of a main session: a `user` record whose
+//!   content is a string or holds a `text`/`image` block, that holds no `tool_result`
+//!   and is not marked `isMeta` or `isCompactSummary` (the summary Claude Code writes
+//!   when it compacts a conversation is not typed by the human).
+//! - `agent_tool_use` for each distinct `tool_use` id of an assistant record (not the
+//!   copies of a subagent's messages that `progress` records carry: those are counted
+//!   in the subagent's own log).
+//! - The summary: `message_count` counts user records plus assistant messages (the
+//!   records sharing a `message.id` are one message), `tool_call_count` the distinct
+//!   tool_use ids, `user_prompt_count` the human prompts, `starting_prompt` the first.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -16,11 +16,15 @@ pub fn run(_args: &IngestSessionsArgs, ctx: &Ctx) -> Result<()> {
     // Every known session, not only those changed in this scan: `tt export` scans too,
     // and a database moved aside must be refilled. Unchanged rows are not rewritten.
     let mut store = Store::open(&ctx.database_path())?;
-    let written = sessions::upsert_all(
-        &mut store.conn,
-        &machine.id(),
-        outcome.sessions.iter().map(|(s, _)| s),
-    )?;
+    let known = outcome.sessions.iter().map(|(session, _)| session);
+    let written = sessions::upsert_all(&mut store.conn, &machine.id(), known)?;
+    let projects_dir = ctx.config.claude_projects_dir();
+    if !projects_dir.is_dir() {
+        println!(
+            "No Claude Code logs: {} does not exist (set claude.projects_dir if they are elsewhere).",
+            projects_dir.display()
+        );
+    }
     println!(
         "{} Claude Code sessions indexed ({written} updated), {} new events from {} of {} logs ({:.1} MB read)",
         outcome.sessions.len(),
