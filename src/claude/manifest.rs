@@ -23,6 +23,10 @@ pub const MANIFEST_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub version: u32,
+    /// A new random value at every save: equal revisions mean equal contents, so a
+    /// consumer (the database index) can tell it has seen this state already.
+    #[serde(default)]
+    pub revision: u64,
     /// One entry per log, keyed by its path relative to the projects directory.
     pub files: BTreeMap<String, FileEntry>,
 }
@@ -31,6 +35,7 @@ impl Default for Manifest {
     fn default() -> Manifest {
         Manifest {
             version: MANIFEST_VERSION,
+            revision: 0,
             files: BTreeMap::new(),
         }
     }
@@ -73,8 +78,10 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// Writes the manifest atomically (temporary file, then rename), mode 0600.
-    pub fn save(&self, paths: &Paths) -> Result<()> {
+    /// Writes the manifest atomically (temporary file, then rename), mode 0600, under
+    /// a new revision.
+    pub fn save(&mut self, paths: &Paths) -> Result<()> {
+        self.revision = uuid::Uuid::new_v4().as_u64_pair().0;
         let json = serde_json::to_vec(self).context("cannot encode the Claude Code manifest")?;
         write_private_atomic(&paths.claude_manifest(), &json)
     }

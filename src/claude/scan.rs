@@ -40,6 +40,8 @@ pub struct ScanOutcome {
     pub files_read: usize,
     pub bytes_read: u64,
     pub stats: ParseStats,
+    /// [`Manifest::revision`] after the scan.
+    pub manifest_revision: u64,
     /// Problems that did not stop the scan (an unreadable file, a reset manifest).
     pub warnings: Vec<String>,
 }
@@ -183,19 +185,15 @@ impl<'a> Scan<'a> {
                 .push(format!("cannot list {}: {err}", path.display()));
         }
         let mut work = Vec::new();
-        for (key, path) in &found.logs {
-            let previous = self.manifest.files.get(key);
-            match fs::metadata(path) {
-                Ok(meta) if previous.is_some_and(|p| same_file(p, &meta) && p.size == meta.size()) => {}
-                Ok(_) => work.push(Work {
-                    key: key.clone(),
-                    path: path.clone(),
+        for log in &found.logs {
+            let previous = self.manifest.files.get(&log.key);
+            if !previous.is_some_and(|p| same_file(p, &log.meta) && p.size == log.meta.size()) {
+                let (key, path) = (log.key.clone(), log.path.clone());
+                work.push(Work {
+                    key,
+                    path,
                     previous: previous.cloned(),
-                }),
-                Err(err) => self
-                    .outcome
-                    .warnings
-                    .push(format!("cannot read {}: {err}", path.display())),
+                });
             }
         }
         work
@@ -204,6 +202,9 @@ impl<'a> Scan<'a> {
     /// Reads the logs in parallel, one task per file; results are merged in key order
     /// so the events of a scan always land in the same order.
     fn read(&mut self, work: Vec<Work>) {
+        if work.is_empty() {
+            return; // not even rayon's thread pool is needed
+        }
         let machine_id = &self.options.machine_id;
         let reads: Vec<(&Path, io::Result<LogRead>)> = work
             .par_iter()
@@ -275,6 +276,7 @@ impl<'a> Scan<'a> {
         if self.dirty {
             self.manifest.save(paths)?;
         }
+        self.outcome.manifest_revision = self.manifest.revision;
         self.outcome.sessions = self.manifest.sessions().map(|(s, at)| (s.clone(), at)).collect();
         Ok(())
     }
@@ -293,19 +295,29 @@ fn same_file(entry: &FileEntry, meta: &fs::Metadata) -> bool {
 /// The logs under the projects directory, and the directories that could not be
 /// listed (their logs are neither read nor forgotten this time).
 struct Found {
-    /// (key relative to the projects directory, path), sorted by key.
-    logs: Vec<(String, PathBuf)>,
+    /// Sorted by key.
+    logs: Vec<Log>,
     unlisted: Vec<(String, io::Error)>,
 }
 
 impl Found {
     fn covers(&self, key: &str) -> bool {
-        self.logs.binary_search_by(|(k, _)| k.as_str().cmp(key)).is_ok()
+        self.logs
+            .binary_search_by(|log| log.key.as_str().cmp(key))
+            .is_ok()
             || self
                 .unlisted
                 .iter()
                 .any(|(dir, _)| key.strip_prefix(dir.as_str()).is_some_and(|r| r.starts_with('/')))
     }
+}
+
+/// One log file as listed.
+struct Log {
+    /// Path relative to the projects directory.
+    key: String,
+    path: PathBuf,
+    meta: fs::Metadata,
 }
 
 /// Every Claude Code log under `projects_dir`: `<project>/*.jsonl` and
@@ -328,22 +340,32 @@ fn discover(projects_dir: &Path) -> Result<Found> {
         };
         for item in items {
             let path = item.path();
-            if is_log(&item) {
-                logs.push(path);
+            if let Some(meta) = log_metadata(&item) {
+                logs.push((path, meta));
             } else if is_dir(&item) {
                 match list(&path.join("subagents")) {
-                    Ok(subagents) => logs.extend(subagents.iter().filter(|e| is_log(e)).map(|e| e.path())),
+                    Ok(subagents) => logs.extend(
+                        subagents
+                            .iter()
+                            .filter_map(|e| Some((e.path(), log_metadata(e)?))),
+                    ),
                     Err(err) if err.kind() == io::ErrorKind::NotFound => {}
                     Err(err) => unlisted.extend(key(&path.join("subagents")).map(|k| (k, err))),
                 }
             }
         }
     }
-    let mut logs: Vec<(String, PathBuf)> = logs
+    let mut logs: Vec<Log> = logs
         .into_iter()
-        .filter_map(|path| Some((key(&path)?, path)))
+        .filter_map(|(path, meta)| {
+            Some(Log {
+                key: key(&path)?,
+                path,
+                meta,
+            })
+        })
         .collect();
-    logs.sort();
+    logs.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Found { logs, unlisted })
 }
 
@@ -365,11 +387,22 @@ fn is_dir(entry: &fs::DirEntry) -> bool {
     file_type(entry).is_some_and(|t| t.is_dir())
 }
 
-fn is_log(entry: &fs::DirEntry) -> bool {
-    Path::new(&entry.file_name())
+/// The metadata of a `*.jsonl` file (following a symbolic link), taken relative to
+/// the directory being listed: cheaper than a `stat` of the full path.
+fn log_metadata(entry: &fs::DirEntry) -> Option<fs::Metadata> {
+    if Path::new(&entry.file_name())
         .extension()
-        .is_some_and(|e| e == "jsonl")
-        && file_type(entry).is_some_and(|t| t.is_file())
+        .is_none_or(|e| e != "jsonl")
+    {
+        return None;
+    }
+    let meta = entry.metadata().ok()?;
+    let meta = if meta.file_type().is_symlink() {
+        fs::metadata(entry.path()).ok()?
+    } else {
+        meta
+    };
+    meta.is_file().then_some(meta)
 }
 
 /// Reads what was appended to one log since `previous`, or all of it when the file
