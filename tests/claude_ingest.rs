@@ -509,3 +509,17 @@ fn export_carries_the_claude_events_and_session_records_without_ingest() {
     let again = env.home.ok(&["export", "--after", last]);
     assert_eq!(again.lines().filter(|l| !l.contains("\"record\"")).count(), 0);
 }
+
+#[test]
+fn another_database_gets_every_session_even_when_nothing_is_new() {
+    let env = Env::new();
+    env.ingest();
+    let other = env.home.path().join("other.db");
+    env.home
+        .ok(&["--database", other.to_str().unwrap(), "ingest", "sessions"]);
+    let db = rusqlite::Connection::open(&other).unwrap();
+    let rows: i64 = db
+        .query_row("SELECT count(*) FROM agent_sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 9);
+}
