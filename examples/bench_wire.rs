@@ -36,7 +36,10 @@ fn main() {
     let csv = home.join("rows.csv");
     write_csv(&csv, &events);
     let size = fs::metadata(&export).unwrap().len();
-    println!("{count} events, export file {:.1} MB, {runs} runs each", size as f64 / 1e6);
+    println!(
+        "{count} events, export file {:.1} MB, {runs} runs each",
+        size as f64 / 1e6
+    );
 
     let mut tt_import = Vec::new();
     let mut tt_reimport = Vec::new();
@@ -50,14 +53,27 @@ fn main() {
         fs::remove_file(&db).ok();
         fs::remove_file(&baseline).ok();
     }
-    let (a, b, c) = (median(&mut tt_import), median(&mut tt_reimport), median(&mut sqlite_import));
-    println!("import     tt {:>8.2} s   sqlite3 shell {:>8.2} s   ratio {:.2}  (goal: <= 1.0 and < 5 s)", a, c, a / c);
+    let (a, b, c) = (
+        median(&mut tt_import),
+        median(&mut tt_reimport),
+        median(&mut sqlite_import),
+    );
+    println!(
+        "import     tt {:>8.2} s   sqlite3 shell {:>8.2} s   ratio {:.2}  (goal: <= 1.0 and < 5 s)",
+        a,
+        c,
+        a / c
+    );
     println!("re-import  tt {:>8.2} s   (all duplicates; goal < 2 s)", b);
 
     // Export: the machine's own log of `count` lines, full vs. after an id 1% from the end.
     let data = home.join("data/tt");
     fs::create_dir_all(&data).unwrap();
-    fs::write(data.join("machine.json"), format!("{{\"machine_id\":\"{MACHINE}\",\"label\":\"bench\"}}")).unwrap();
+    fs::write(
+        data.join("machine.json"),
+        format!("{{\"machine_id\":\"{MACHINE}\",\"label\":\"bench\"}}"),
+    )
+    .unwrap();
     let mut log = BufWriter::new(File::create(data.join("events.jsonl")).unwrap());
     for event in &events {
         writeln!(log, "{}", event.to_json()).unwrap();
@@ -88,7 +104,13 @@ fn synthetic_events(count: usize) -> Vec<Event> {
             let ts = Timestamp::from_millis(start.as_millis() + i as i64 * 1500);
             let project = format!("project-{}", i % 17);
             let mut event = if i % 3 == 0 {
-                let mut e = Event::new(MACHINE, source::AGENT, kind::AGENT_TOOL_USE, ts, &format!("toolu_{i:012}"));
+                let mut e = Event::new(
+                    MACHINE,
+                    source::AGENT,
+                    kind::AGENT_TOOL_USE,
+                    ts,
+                    &format!("toolu_{i:012}"),
+                );
                 e.agent = Some("claude-code".into());
                 e.session_id = Some(format!("5e55{:04x}-0000-4000-8000-000000000000", i % 500));
                 e.tool = Some("Edit".into());
@@ -121,7 +143,10 @@ fn write_export_file(path: &Path, events: &[Event]) {
     for event in events {
         writeln!(out, "{}", event.to_json()).unwrap();
     }
-    let end = End { events: events.len() as u64, sessions: 0 };
+    let end = End {
+        events: events.len() as u64,
+        sessions: 0,
+    };
     writeln!(out, "{}", tagged_line(Tagged::End(end))).unwrap();
     out.flush().unwrap();
 }
@@ -154,7 +179,12 @@ fn sqlite_baseline(db: &Path, csv: &Path) {
     // The events table exactly as tt creates it (same columns, same indexes).
     let create: String = schema::CREATE
         .split(';')
-        .map(|stmt| stmt.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n"))
+        .map(|stmt| {
+            stmt.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
         .filter(|stmt| stmt.contains("TABLE events") || stmt.contains("ON events"))
         .map(|stmt| format!("{stmt};\n"))
         .collect();
@@ -201,7 +231,10 @@ fn tt_command(tt: &Path, home: &Path, db: &Path, args: &[&str]) -> Command {
 
 /// Runs tt and reads its whole stdout, as ssh does on the hub.
 fn drain_tt(tt: &Path, home: &Path, db: &Path, args: &[&str]) {
-    let mut child = tt_command(tt, home, db, args).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = tt_command(tt, home, db, args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let bytes = std::io::copy(&mut stdout, &mut std::io::sink()).unwrap();
     assert!(child.wait().unwrap().success() && bytes > 0, "tt {args:?} failed");

@@ -33,6 +33,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Print events from the database as JSONL
     Events(EventsArgs),
+    /// Pull events from remotes over ssh and merge them (no argument: every enabled remote)
+    Sync(SyncArgs),
+    /// List known machines: id, label, alias, last sync, events
+    Machines(MachinesArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Record what happens on this machine (run by hooks and timers)
@@ -94,3 +98,21 @@ pub enum IngestCommand {
 
 #[derive(Debug, Args)]
 pub struct IngestSessionsArgs {}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// SSH destinations (config aliases or user@host); default: every enabled [[remotes]] entry
+    #[arg(value_name = "DESTINATION")]
+    pub destinations: Vec<String>,
+
+    /// Remotes transferred at once (overrides sync.parallelism)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct MachinesArgs {
+    /// Print JSON: {"machines": [{machine_id, label, alias, last_sync_at, last_event_id, events}]}
+    #[arg(long)]
+    pub json: bool,
+}

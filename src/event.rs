@@ -136,7 +136,7 @@ impl Event {
         }
         if self.machine_id().is_none() {
             return Err(InvalidEvent::new(
-                "id does not start with a machine id (UUID) prefix",
+                "id does not start with a machine id (lower-case UUID) prefix",
             ));
         }
         if self.kind.is_empty() {
@@ -167,12 +167,13 @@ pub fn machine_prefix(id: &str) -> Option<&str> {
     Some(prefix)
 }
 
-/// A hyphenated UUID in canonical (lower or upper case hex) form.
+/// A hyphenated UUID in canonical lower-case form (as `tt init` writes it), so that
+/// one machine has exactly one spelling.
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
         && s.bytes().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
         })
 }
 

@@ -283,10 +283,7 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
         match record {
             Ok(Record::Event(event)) => {
                 event_lines += 1;
-                if event
-                    .machine_id()
-                    .is_some_and(|m| m.eq_ignore_ascii_case(&head.machine_id))
-                {
+                if event.machine_id() == Some(head.machine_id.as_str()) {
                     batch_events.push(*event);
                 } else {
                     rejected.push(Rejected {
@@ -342,7 +339,8 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
     })
 }
 
-fn check_wire_version(header: &Header) -> Result<()> {
+/// Refuses a header of a wire format this version cannot read.
+pub fn check_wire_version(header: &Header) -> Result<()> {
     match header.wire_version.cmp(&WIRE_VERSION) {
         std::cmp::Ordering::Equal => Ok(()),
         std::cmp::Ordering::Less => Err(anyhow!(

@@ -273,3 +273,25 @@ fn export_writes_nothing_to_stdout_but_records() {
         assert!(v.get("record").is_some() || v.get("id").is_some());
     }
 }
+
+#[test]
+fn import_refuses_an_export_of_another_wire_format() {
+    let remote = Home::new();
+    let id = remote.init("remote");
+    append_tmux_events(&remote, &id, 0, 2);
+    let export = remote
+        .ok(&["export"])
+        .replace("\"wire_version\":1", "\"wire_version\":99");
+    let hub = Home::new();
+    let mut child = hub
+        .tt(&["import"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(export.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("too new"), "{}", stderr(&out));
+    assert!(hub.ok(&["events"]).is_empty());
+}

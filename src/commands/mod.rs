@@ -7,6 +7,8 @@ pub mod export;
 pub mod import;
 pub mod ingest_sessions;
 pub mod init;
+pub mod machines;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -56,6 +58,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&args, &ctx),
         Command::Import(args) => import::run(&args, &ctx),
         Command::Events(args) => events::run(&args, &ctx),
+        Command::Sync(args) => sync::run(&args, &ctx),
+        Command::Machines(args) => machines::run(&args, &ctx),
         Command::Ingest(args) => match args.command {
             IngestCommand::Sessions(args) => ingest_sessions::run(&args, &ctx),
         },

@@ -19,6 +19,9 @@ use schema::SCHEMA_VERSION;
 /// sync) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Event rows are a few hundred bytes; bigger pages mean fewer B-tree splits on import.
+const PAGE_SIZE: i64 = 16384;
+
 pub struct Store {
     pub conn: Connection,
     pub path: PathBuf,
@@ -72,6 +75,8 @@ impl Store {
             return Ok(());
         }
         if version == 0 && tables == 0 {
+            // Before WAL is enabled, or it cannot change any more.
+            self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
             self.set_pragmas()?;
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(schema::CREATE)?;
