@@ -39,6 +39,8 @@ pub enum Command {
     Machines(MachinesArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Record what happens on this machine (run by hooks and timers)
+    Ingest(IngestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +82,22 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(subcommand)]
+    pub command: IngestCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// Read new Claude Code log lines (claude.projects_dir), append the derived agent
+    /// events to the event log and index the sessions in the local database
+    Sessions(IngestSessionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestSessionsArgs {}
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {

@@ -90,12 +90,16 @@ pub fn write_export(
 /// Brings the event log up to date with the Claude Code logs (new derived events are
 /// appended to it) and returns every session with the log length at its last change.
 fn refresh_agent_events(
-    _paths: &Paths,
-    _config: &Config,
-    _machine: &Machine,
+    paths: &Paths,
+    config: &Config,
+    machine: &Machine,
 ) -> Result<Vec<(AgentSession, u64)>> {
-    // Wired to the Claude scanner when it lands.
-    Ok(Vec::new())
+    // Claude Code logs first: their new events land in the log before it is streamed.
+    let outcome = crate::claude::scan(paths, config, machine)?;
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(outcome.sessions)
 }
 
 fn open_log(path: &Path) -> Result<Option<File>> {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod ingest_sessions;
 pub mod init;
 pub mod machines;
 pub mod sync;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, IngestCommand};
 use crate::config::{Config, config_file_path};
 use crate::paths::Paths;
 
@@ -59,6 +60,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Events(args) => events::run(&args, &ctx),
         Command::Sync(args) => sync::run(&args, &ctx),
         Command::Machines(args) => machines::run(&args, &ctx),
+        Command::Ingest(args) => match args.command {
+            IngestCommand::Sessions(args) => ingest_sessions::run(&args, &ctx),
+        },
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

@@ -1,13 +1,15 @@
 //! The `agent_sessions` table: one row per Claude Code session (subagents included).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 
 use crate::wire::AgentSession;
 
 /// Inserts or replaces the row of `session` for `machine_id` (a later summary of the
-/// same session supersedes the earlier one).
-pub fn upsert(conn: &Connection, machine_id: &str, session: &AgentSession) -> Result<()> {
+/// same session supersedes the earlier one). Returns whether the row was inserted or
+/// changed: an identical row is left alone, so re-indexing unchanged sessions costs
+/// no writes.
+pub fn upsert(conn: &Connection, machine_id: &str, session: &AgentSession) -> Result<bool> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO agent_sessions (machine_id, session_id, parent_session_id, agent, project_path,
             project_name, start_time, end_time, message_count, tool_call_count, user_prompt_count,
@@ -18,9 +20,14 @@ pub fn upsert(conn: &Connection, machine_id: &str, session: &AgentSession) -> Re
             project_path = excluded.project_path, project_name = excluded.project_name,
             start_time = excluded.start_time, end_time = excluded.end_time,
             message_count = excluded.message_count, tool_call_count = excluded.tool_call_count,
-            user_prompt_count = excluded.user_prompt_count, starting_prompt = excluded.starting_prompt",
+            user_prompt_count = excluded.user_prompt_count, starting_prompt = excluded.starting_prompt
+         WHERE (parent_session_id, agent, project_path, project_name, start_time, end_time,
+                message_count, tool_call_count, user_prompt_count, starting_prompt)
+            IS NOT (excluded.parent_session_id, excluded.agent, excluded.project_path,
+                excluded.project_name, excluded.start_time, excluded.end_time, excluded.message_count,
+                excluded.tool_call_count, excluded.user_prompt_count, excluded.starting_prompt)",
     )?;
-    stmt.execute(params![
+    let written = stmt.execute(params![
         machine_id,
         session.session_id,
         session.parent_session_id,
@@ -34,5 +41,21 @@ pub fn upsert(conn: &Connection, machine_id: &str, session: &AgentSession) -> Re
         session.user_prompt_count as i64,
         session.starting_prompt,
     ])?;
-    Ok(())
+    Ok(written > 0)
+}
+
+/// [`upsert`]s every session of `machine_id` in one transaction; returns how many
+/// rows were inserted or changed.
+pub fn upsert_all<'a>(
+    conn: &mut Connection,
+    machine_id: &str,
+    sessions: impl IntoIterator<Item = &'a AgentSession>,
+) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let mut written = 0;
+    for session in sessions {
+        written += usize::from(upsert(&tx, machine_id, session)?);
+    }
+    tx.commit().context("cannot save agent sessions")?;
+    Ok(written)
 }
