@@ -295,3 +295,64 @@ fn import_refuses_an_export_of_another_wire_format() {
     assert!(stderr(&out).contains("too new"), "{}", stderr(&out));
     assert!(hub.ok(&["events"]).is_empty());
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Regression: a Claude log read again from the start (lost manifest, replaced log)
+/// used to re-append its events; a cursor naming one of them was then found at the
+/// later copy and the tmux events in between were never exported.
+#[test]
+fn a_lost_manifest_appends_no_duplicate_and_the_cursor_still_sends_everything_new() {
+    let remote = Home::new();
+    let id = remote.init("remote");
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-projects"),
+        &remote.path().join("claude-projects"),
+    );
+    let first = remote.ok(&["export"]);
+    let last_event: Value = first
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("id").is_some())
+        .last()
+        .unwrap();
+    assert_eq!(
+        last_event["source"], "remote.agent",
+        "the scan appends agent events last"
+    );
+    let cursor = last_event["id"].as_str().unwrap().to_string();
+
+    let tmux = append_tmux_events(&remote, &id, 0, 4);
+    std::fs::remove_file(remote.state_dir().join("claude-manifest.json")).unwrap();
+    let delta = lines_by_id(&remote.ok(&["export", "--after", &cursor]));
+    let got: Vec<&String> = delta.keys().collect();
+    let mut want: Vec<&String> = tmux.iter().collect();
+    want.sort();
+    assert_eq!(got, want, "exactly the tmux events appended after the cursor");
+
+    let log = std::fs::read_to_string(remote.event_log()).unwrap();
+    let mut ids: Vec<String> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no event is in the log twice");
+}

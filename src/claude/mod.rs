@@ -7,6 +7,7 @@
 //! derived events to this machine's event log, then records how far it read in the
 //! [`Manifest`]. [`parse`] is the pure part: bytes in, events and summaries out.
 
+mod emitted;
 pub mod manifest;
 pub mod parse;
 mod scan;

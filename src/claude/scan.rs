@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use super::emitted::Emitted;
 use super::manifest::{Corrupt, FileEntry, Manifest};
 use super::parse::{LogState, ParseStats, attach_projects};
 use crate::config::Config;
@@ -263,7 +264,19 @@ impl<'a> Scan<'a> {
         attach_projects(&mut self.events, sessions, self.options.git_project);
 
         if !self.events.is_empty() || !self.changed.is_empty() {
-            let log_len = LockedLog::open(&paths.event_log())?.append(&self.events)?;
+            let mut log = LockedLog::open(&paths.event_log())?;
+            // Under the log's lock, so the set matches the log exactly.
+            let mut emitted = None;
+            if !self.events.is_empty() {
+                let mut set = Emitted::load(paths)?;
+                set.retain_new(&mut self.events);
+                emitted = Some(set);
+            }
+            let log_len = log.append(&self.events)?;
+            if let Some(mut set) = emitted {
+                set.save(paths, log_len)?;
+            }
+            drop(log);
             for key in &self.changed {
                 if let Some(entry) = self.manifest.files.get_mut(key) {
                     entry.changed_at_log_len = log_len;
