@@ -2,6 +2,8 @@
 
 pub mod completions;
 pub mod config;
+pub mod hook;
+pub mod ingest;
 pub mod init;
 
 use std::path::PathBuf;
@@ -24,7 +26,11 @@ impl Ctx {
         let paths = Paths::from_env()?;
         let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
         let config = Config::load(&config_file, explicit)?;
-        Ok(Ctx { paths, config, config_file })
+        Ok(Ctx {
+            paths,
+            config,
+            config_file,
+        })
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -33,14 +39,24 @@ impl Ctx {
 }
 
 pub fn dispatch(cli: Cli) -> Result<()> {
-    if let Command::Completions(args) = &cli.command {
-        // Needs no configuration: works even when config.toml is broken.
-        return completions::run(args);
+    // These need no configuration: they work even when config.toml is broken.
+    match &cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Hook(args) => return hook::run(args),
+        // The tmux hooks run on every pane switch and need only the data directory:
+        // loading the configuration would be wasted time on the hot path.
+        Command::Ingest(args) => {
+            if let Some((kind, pane)) = ingest::pane_event(args) {
+                return ingest::record_pane_event(kind, pane, &Paths::from_env()?);
+            }
+        }
+        _ => {}
     }
     let ctx = Ctx::load(&cli)?;
     match cli.command {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
-        Command::Completions(_) => unreachable!("handled above"),
+        Command::Ingest(args) => ingest::run(&args, &ctx),
+        Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }
