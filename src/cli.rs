@@ -24,12 +24,41 @@ pub enum Command {
     Init(InitArgs),
     /// Print the effective configuration (defaults, config.toml, TT_* variables) as TOML
     Config(ConfigArgs),
+    /// Print this machine's events as JSONL (the sync wire format) on stdout
+    Export(ExportArgs),
+    /// Read JSONL events (or whole exports) from stdin into the database
+    Import(ImportArgs),
+    /// Print events from the database as JSONL
+    Events(EventsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Record an observation in this machine's event log (run by hooks, not by hand)
     Ingest(IngestArgs),
     /// Print the configuration that installs tt's hooks into another program
     Hook(HookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only what was appended after this event id (the hub's sync cursor)
+    #[arg(long, value_name = "EVENT_ID")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events at or after this time (RFC 3339 UTC, e.g. 2025-01-29T14:00:00Z)
+    #[arg(long, value_name = "TS", value_parser = crate::commands::events::parse_timestamp)]
+    pub after: Option<crate::timestamp::Timestamp>,
+    /// Only events before this time
+    #[arg(long, value_name = "TS", value_parser = crate::commands::events::parse_timestamp)]
+    pub before: Option<crate::timestamp::Timestamp>,
+    /// Only events of this machine (id or label)
+    #[arg(long, value_name = "ID|LABEL")]
+    pub machine: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -118,7 +118,7 @@ impl Event {
 
     /// Parses and validates one JSONL line.
     pub fn from_json(line: &str) -> Result<Event, InvalidEvent> {
-        let event: Event = serde_json::from_str(line).map_err(|e| InvalidEvent::new(e.to_string()))?;
+        let event: Event = serde_json::from_str(line).map_err(json_reason)?;
         event.validate()?;
         Ok(event)
     }
@@ -138,6 +138,15 @@ impl Event {
             return Err(InvalidEvent::new("empty source"));
         }
         Ok(())
+    }
+}
+
+/// serde_json's message, with the kind of problem first.
+fn json_reason(err: serde_json::Error) -> InvalidEvent {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Syntax | Category::Eof => InvalidEvent::new(format!("not valid JSON ({err})")),
+        Category::Data | Category::Io => InvalidEvent::new(format!("not a valid event ({err})")),
     }
 }
 

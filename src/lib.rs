@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod event;
 pub mod eventlog;
+pub mod export;
 pub mod machine;
 pub mod paths;
 pub mod store;

@@ -2,7 +2,10 @@
 
 pub mod completions;
 pub mod config;
+pub mod events;
+pub mod export;
 pub mod hook;
+pub mod import;
 pub mod ingest;
 pub mod init;
 
@@ -56,6 +59,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init(args) => init::run(&args, &ctx),
         Command::Config(args) => config::run(&args, &ctx),
+        Command::Export(args) => export::run(&args, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
+        Command::Events(args) => events::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }

@@ -1,6 +1,10 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
+pub mod events;
+pub mod import;
+pub mod machines;
 pub mod schema;
+pub mod sessions;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,96 @@
+# The flake's checks for one system: the package with its tests, clippy,
+# rustfmt, and the programs.tt cases on the real Home Manager and nixpkgs.
+{
+  pkgs,
+  tt,
+  homeManager,
+  ttModule,
+}:
+
+let
+  inherit (pkgs) lib;
+
+  cases = import ./tests/hm-module.nix {
+    inherit lib;
+    ttPackage = tt;
+  };
+
+  evalHome = import ./tests/home-manager.nix { inherit homeManager pkgs ttModule; };
+
+  # config.toml is a build product here; it is compared when the check builds.
+  result = import ./tests/run-cases.nix { inherit lib cases evalHome; };
+
+  tmuxConf =
+    (evalHome [ cases.remote.module ]).xdg.configFile."tmux/tmux.conf".text;
+
+  failures =
+    result.failures
+    ++ lib.optional (!lib.hasInfix "source-file ${tt}/share/tt/tmux.conf\n" tmuxConf) "remote: the generated tmux.conf sources the hooks";
+
+  compareToml =
+    file:
+    let
+      expected = pkgs.writeText "${file.name}-expected.json" (builtins.toJSON file.expected);
+    in
+    ''
+      python3 - ${file.source} ${expected} <<'EOF'
+      import json, sys, tomllib
+      with open(sys.argv[1], "rb") as f:
+          got = tomllib.load(f)
+      with open(sys.argv[2]) as f:
+          want = json.load(f)
+      if got != want:
+          sys.exit("${file.name}: config.toml is %r, expected %r" % (got, want))
+      EOF
+    '';
+in
+{
+  package = tt;
+
+  clippy = tt.overrideAttrs (old: {
+    pname = "tt-clippy";
+    nativeBuildInputs = old.nativeBuildInputs ++ [ pkgs.clippy ];
+    buildPhase = ''
+      runHook preBuild
+      # Plain cargo rather than the cargo-auditable wrapper, which is only
+      # of use for the release binary.
+      ${pkgs.cargo}/bin/cargo clippy --offline --all-targets -- --deny warnings
+      runHook postBuild
+    '';
+    doCheck = false;
+    installPhase = ''
+      mkdir $out
+    '';
+    dontFixup = true;
+  });
+
+  fmt =
+    pkgs.runCommand "tt-fmt"
+      {
+        nativeBuildInputs = [
+          pkgs.cargo
+          pkgs.rustfmt
+        ];
+      }
+      ''
+        cp -r ${tt.src} source
+        chmod -R u+w source
+        cd source
+        HOME=$TMPDIR cargo fmt --all --check
+        mkdir $out
+      '';
+
+  hm-module =
+    if failures != [ ] then
+      throw ("programs.tt facts that do not hold:\n" + lib.concatMapStrings (f: "  - ${f}\n") failures)
+    else
+      pkgs.runCommand "tt-hm-module-test" { nativeBuildInputs = [ pkgs.python3 ]; } ''
+        ${lib.concatMapStrings compareToml result.tomlFiles}
+        echo "${toString result.checked} facts hold" > $out
+      '';
+
+  # The offline test's stand-ins, kept honest against real nixpkgs' lib.
+  hm-module-stand-ins = pkgs.writeText "tt-hm-module-stand-ins-test" (
+    import ./tests/stand-ins-test.nix { nixpkgsLib = lib; }
+  );
+}

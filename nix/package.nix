@@ -1,0 +1,117 @@
+{
+  lib,
+  stdenv,
+  rustPlatform,
+  installShellFiles,
+  runtimeShell,
+  git,
+  nss_wrapper,
+  openssh,
+  sqlite,
+  tmux,
+}:
+
+let
+  # tt prints its own tmux hooks and completions; that needs a tt that runs here.
+  canRunTt = stdenv.buildPlatform.canExecute stdenv.hostPlatform;
+in
+rustPlatform.buildRustPackage {
+  pname = "tt";
+  inherit ((lib.importTOML ../Cargo.toml).package) version;
+
+  # Only what cargo, rustfmt, clippy and nextest read, so that editing the
+  # Nix files or the docs does not rebuild tt.
+  src = lib.fileset.toSource {
+    root = ../.;
+    fileset = lib.fileset.unions (
+      [
+        ../Cargo.toml
+        ../Cargo.lock
+        ../src
+      ]
+      ++ map lib.fileset.maybeMissing [
+        ../build.rs
+        ../tests
+        ../benches
+        ../rustfmt.toml
+        ../.rustfmt.toml
+        ../clippy.toml
+        ../.clippy.toml
+        ../.config/nextest.toml
+      ]
+      ++ [
+        (lib.fileset.difference (lib.fileset.maybeMissing ../examples) (
+          lib.fileset.maybeMissing ../examples/home-manager
+        ))
+      ]
+    );
+  };
+
+  cargoLock.lockFile = ../Cargo.lock;
+
+  nativeBuildInputs = [ installShellFiles ];
+
+  useNextest = true;
+
+  # The integration tests start a real sshd on loopback and a real tmux
+  # server on a private socket; both work inside the Linux build sandbox.
+  nativeCheckInputs = [
+    git
+    openssh
+    sqlite
+    tmux
+  ];
+
+  preCheck = ''
+    export HOME=$TMPDIR
+  ''
+  # sshd refuses a user whose login shell does not exist, and the build
+  # user's is /noshell in the sandbox (a nologin outside it). nss_wrapper
+  # lets the tests see the same user with a real shell.
+  + lib.optionalString stdenv.hostPlatform.isLinux ''
+    export NSS_WRAPPER_PASSWD=$TMPDIR/passwd NSS_WRAPPER_GROUP=$TMPDIR/group
+    { grep -v "^$(id -un):" /etc/passwd || true
+      echo "$(id -un):x:$(id -u):$(id -g):tt tests:$HOME:${runtimeShell}"
+    } > "$NSS_WRAPPER_PASSWD"
+    cp /etc/group "$NSS_WRAPPER_GROUP"
+    export LD_PRELOAD=${nss_wrapper}/lib/libnss_wrapper.so
+  '';
+
+  postCheck = lib.optionalString stdenv.hostPlatform.isLinux ''
+    unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+  '';
+
+  postInstall =
+    if canRunTt then
+      ''
+        # tt must not look at the builder's (nonexistent) home.
+        export HOME=$(mktemp -d)
+
+        # The hooks name this store path, so tmux runs this very tt.
+        mkdir -p $out/share/tt
+        $out/bin/tt hook tmux > $out/share/tt/tmux.conf
+        grep -q "$out/bin/tt" $out/share/tt/tmux.conf
+
+        installShellCompletion --cmd tt \
+          --bash <($out/bin/tt completions bash) \
+          --fish <($out/bin/tt completions fish) \
+          --zsh <($out/bin/tt completions zsh)
+      ''
+    else
+      ''
+        # Cross build: the repository's copy of the hooks runs `tt` from PATH.
+        install -Dm644 src/capture/tmux.conf $out/share/tt/tmux.conf
+      '';
+
+  meta = {
+    description = "Passive time tracker for developers who work in tmux on remote machines";
+    longDescription = ''
+      tt records tmux pane focus and Claude Code activity on every machine
+      into a local log; a hub pulls the logs of the whole fleet over ssh into
+      SQLite and reports time per stream of work, split into direct (human
+      attention) and delegated (agent working) time.
+    '';
+    mainProgram = "tt";
+    platforms = lib.platforms.unix;
+  };
+}

@@ -1,0 +1,92 @@
+//! The `machines` table: one row per machine whose events the hub holds, with the
+//! sync cursor (`last_event_id`) of each.
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MachineRow {
+    pub machine_id: String,
+    pub label: String,
+    pub alias: Option<String>,
+    pub last_sync_at: Option<String>,
+    pub last_event_id: Option<String>,
+    /// Events of this machine in the database.
+    pub events: u64,
+}
+
+const SELECT: &str = "SELECT m.machine_id, m.label, m.alias, m.last_sync_at, m.last_event_id,
+        (SELECT count(*) FROM events e WHERE e.machine_id = m.machine_id)
+    FROM machines m";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<MachineRow> {
+    Ok(MachineRow {
+        machine_id: row.get(0)?,
+        label: row.get(1)?,
+        alias: row.get(2)?,
+        last_sync_at: row.get(3)?,
+        last_event_id: row.get(4)?,
+        events: row.get::<_, i64>(5)? as u64,
+    })
+}
+
+pub fn get(conn: &Connection, machine_id: &str) -> Result<Option<MachineRow>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE m.machine_id = ?1"), [machine_id], from_row)
+        .optional()?)
+}
+
+/// The machine last synced through `alias` (an alias may be re-pointed at a new
+/// machine; the most recent wins).
+pub fn by_alias(conn: &Connection, alias: &str) -> Result<Option<MachineRow>> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT} WHERE m.alias = ?1 ORDER BY m.last_sync_at DESC LIMIT 1"),
+            [alias],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Every known machine, by label.
+pub fn list(conn: &Connection) -> Result<Vec<MachineRow>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY m.label, m.machine_id"))?;
+    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Records a sync (or an import) of `machine_id`. `alias` and `last_event_id` keep
+/// their old values when `None`; `last_sync_at` is only set by syncs.
+pub fn record_sync(
+    conn: &Connection,
+    machine_id: &str,
+    label: &str,
+    alias: Option<&str>,
+    last_sync_at: Option<&str>,
+    last_event_id: Option<&str>,
+    tt_version: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO machines (machine_id, label, alias, last_sync_at, last_event_id, tt_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (machine_id) DO UPDATE SET
+            label = excluded.label,
+            alias = coalesce(excluded.alias, alias),
+            last_sync_at = coalesce(excluded.last_sync_at, last_sync_at),
+            last_event_id = coalesce(excluded.last_event_id, last_event_id),
+            tt_version = coalesce(excluded.tt_version, tt_version)",
+        params![machine_id, label, alias, last_sync_at, last_event_id, tt_version],
+    )?;
+    Ok(())
+}
+
+/// Makes sure a row exists for a machine seen only through imported events, labelled
+/// with its short id until a sync names it.
+pub fn ensure(conn: &Connection, machine_id: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO machines (machine_id, label) VALUES (?1, ?2)",
+        params![machine_id, &machine_id[..machine_id.len().min(8)]],
+    )?;
+    Ok(())
+}
