@@ -10,13 +10,19 @@
 //!
 //!     cargo build --release --bin tt --example bench_ingest
 //!     target/release/examples/bench_ingest [--runs N] [--tt PATH]
+//!
+//! `cargo build-static` (an alias in .cargo/config.toml) links glibc statically into
+//! target/release/tt, which is how tt should ship: dynamic loading is most of what a
+//! hook costs beyond the process spawn.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use std::{env, fs};
 
+use clap::Parser;
 use tt::capture::{self, PaneActivity};
+use tt::cli::Cli;
 use tt::config::Config;
 use tt::event::kind;
 use tt::machine::Machine;
@@ -206,6 +212,18 @@ fn in_process_steps(root: &Path, cwd: &Path) {
     let machine = Machine::require(&paths).unwrap();
 
     println!("\nin process, median of 2000 (the ingest path skips the configuration load):");
+    let argv = [
+        "tt",
+        "ingest",
+        "pane-focus",
+        "--pane=%1",
+        "--cwd=/src/acme",
+        "--session=main",
+        "--window=1",
+    ];
+    step("clap: parse the command line", || {
+        drop(Cli::try_parse_from(argv).unwrap())
+    });
     step("Paths::from_env", || drop(Paths::from_env().unwrap()));
     step("Config::load (skipped)", || {
         drop(Config::load(&config_file, false).unwrap())

@@ -5,6 +5,7 @@ mod capture_common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
@@ -40,6 +41,8 @@ fn pane_focus_appends_one_event_in_the_wire_format_with_the_machine_prefixed_id(
 
     let lines = home.log_lines();
     assert_eq!(lines.len(), 1);
+    let mode = fs::metadata(home.event_log()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the log holds user data");
     let json: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
     let timestamp = json["timestamp"].as_str().unwrap();
     assert!(

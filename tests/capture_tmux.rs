@@ -5,6 +5,7 @@
 mod capture_common;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::thread::sleep;
@@ -131,6 +132,10 @@ fn wait_for_event(home: &Home, kind: &str, pane: &str, cwd: &Path) -> Event {
         found.is_some()
     });
     found.unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// Every file under `dir`, for proving that no hostile name ran a command.
@@ -261,6 +266,8 @@ fn hook_errors_go_to_hook_log_and_never_interrupt_the_pane() {
             .is_ok_and(|text| text.contains("No machine identity found. Run 'tt init' first.\n"))
     });
     assert!(!home.event_log().exists());
+    assert_eq!(mode(&home.state_dir()), 0o700);
+    assert_eq!(mode(&log), 0o600);
     // A failing run-shell would put the pane in view mode to show "... returned 1".
     sleep(Duration::from_millis(300));
     assert_eq!(tmux.show(&pane, "#{pane_in_mode}"), "0");
