@@ -76,6 +76,11 @@ parse_all() {
   [ $n -gt 0 ] || { echo "no .nix file found"; return 1; }
 }
 
+scripts_parse() {
+  local f
+  for f in nix/*.sh; do bash -n "$f" || return 1; done
+}
+
 lock_shape() {
   jq -e '
     def locked_github(owner; repo):
@@ -111,6 +116,11 @@ module_stand_ins() {
     --arg nixpkgsLib "import $nixpkgs_lib"
 }
 
+flake_outputs() {
+  nix-instantiate --eval --strict --read-write-mode nix/tests/flake-test.nix \
+    --arg nixpkgsLib "import $nixpkgs_lib"
+}
+
 module_on_home_manager() {
   # Home Manager imports files of nixpkgs through pkgs.path: lib/ from the
   # real one, nixos/ from the stand-ins.
@@ -127,6 +137,7 @@ check "tools (nix, nix-instantiate, jq, git)" have_tools
 [ $failed -eq 0 ] || exit 1
 
 check "every .nix file parses" parse_all
+check "the scripts in nix/ parse (bash -n)" scripts_parse
 check "flake.lock: version 7, both inputs locked, home-manager follows nixpkgs" lock_shape
 check "flake.lock matches flake.nix (nix flake metadata --no-update-lock-file)" lock_matches_flake
 
@@ -146,6 +157,7 @@ fi
 
 if [ -n "$nixpkgs_lib" ]; then
   check "module evaluation with stand-ins (nix/tests/stand-ins-test.nix)" module_stand_ins
+  check "flake outputs evaluate with stand-in inputs (nix/tests/flake-test.nix)" flake_outputs
   if [ -n "$home_manager" ]; then
     check "module evaluation on Home Manager's modules, hooks reach tmux.conf (nix/tests/hm-tmux-test.nix)" \
       module_on_home_manager

@@ -13,6 +13,7 @@ let
   cases = import ./tests/hm-module.nix {
     inherit lib;
     ttPackage = tt;
+    inherit (pkgs.stdenv.hostPlatform) isLinux;
   };
 
   evalHome = import ./tests/home-manager.nix { inherit homeManager pkgs ttModule; };

@@ -217,7 +217,8 @@ in
     }
 
     (mkIf (cfg.label != null) {
-      # After writeBoundary so that config.toml is in place when tt starts.
+      # tt init writes machine.json; writeBoundary is where activation
+      # starts changing files, and `run` honours dry runs.
       home.activation.ttInit = lib.hm.dag.entryAfter [ "writeBoundary" ] ''
         run --quiet ${tt} init --label ${lib.escapeShellArg cfg.label}
       '';
@@ -236,11 +237,10 @@ in
       ];
 
       systemd.user.services.tt-sync = {
-        Unit = {
-          Description = "Pull tt events from the remotes";
-          Wants = [ "network-online.target" ];
-          After = [ "network-online.target" ];
-        };
+        # No ordering after network-online.target: a user manager cannot
+        # see system targets. A remote that cannot be reached fails alone
+        # and is retried at the next run.
+        Unit.Description = "Pull tt events from the remotes";
         Service = {
           Type = "oneshot";
           ExecStart = "${tt} sync";

@@ -14,6 +14,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", env = "TT_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Database to use instead of database_path from the configuration
+    #[arg(long, global = true, value_name = "PATH")]
+    pub database: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -30,6 +34,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Print events from the database as JSONL
     Events(EventsArgs),
+    /// Pull events from remotes over ssh and merge them (no argument: every enabled remote)
+    Sync(SyncArgs),
+    /// List known machines: id, label, alias, last sync, events
+    Machines(MachinesArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Record an observation in this machine's event log (run by hooks, not by hand)
@@ -76,6 +84,24 @@ pub struct CompletionsArgs {
     /// Shell to generate completions for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// SSH destinations (config aliases or user@host); default: every enabled [[remotes]] entry
+    #[arg(value_name = "DESTINATION")]
+    pub destinations: Vec<String>,
+
+    /// Remotes transferred at once (overrides sync.parallelism)
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct MachinesArgs {
+    /// Print JSON: {"machines": [{machine_id, label, alias, last_sync_at, last_event_id, events}]}
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

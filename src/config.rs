@@ -17,7 +17,7 @@ use crate::paths::{Paths, expand_tilde};
 /// Environment variables that start with `TT_` but are not configuration keys.
 const NON_KEY_VARS: &[&str] = &["CONFIG", "SSH_COMMAND"];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// SQLite database; defaults to `$XDG_DATA_HOME/tt/tt.db`.
@@ -76,18 +76,6 @@ fn enabled_by_default() -> bool {
     true
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            database_path: None,
-            sync: SyncConfig::default(),
-            allocation: AllocationConfig::default(),
-            claude: ClaudeConfig::default(),
-            remotes: Vec::new(),
-        }
-    }
-}
-
 impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
@@ -111,7 +99,9 @@ impl Default for AllocationConfig {
 
 impl Default for ClaudeConfig {
     fn default() -> Self {
-        ClaudeConfig { projects_dir: PathBuf::from("~/.claude/projects") }
+        ClaudeConfig {
+            projects_dir: PathBuf::from("~/.claude/projects"),
+        }
     }
 }
 
@@ -170,7 +160,10 @@ impl Config {
         }
         for remote in &self.remotes {
             if remote.alias.is_empty() {
-                return Err(anyhow!("{}: a [[remotes]] entry has an empty alias", file.display()));
+                return Err(anyhow!(
+                    "{}: a [[remotes]] entry has an empty alias",
+                    file.display()
+                ));
             }
         }
         Ok(())
@@ -206,7 +199,10 @@ fn describe_error(err: figment::Error, file: &Path) -> anyhow::Error {
                 },
                 None => file.display().to_string(),
             };
-            let from_env = e.metadata.as_ref().is_some_and(|m| m.name.contains("environment"));
+            let from_env = e
+                .metadata
+                .as_ref()
+                .is_some_and(|m| m.name.contains("environment"));
             let key = if from_env && !e.path.is_empty() {
                 format!("TT_{}", e.path.join("__").to_uppercase())
             } else {
@@ -214,8 +210,16 @@ fn describe_error(err: figment::Error, file: &Path) -> anyhow::Error {
             };
             let what = match &e.kind {
                 figment::error::Kind::UnknownField(field, expected) => {
-                    let key = if key.is_empty() { field.clone() } else { key.clone() };
-                    let what = if from_env { "unknown variable" } else { "unknown key" };
+                    let key = if key.is_empty() {
+                        field.clone()
+                    } else {
+                        key.clone()
+                    };
+                    let what = if from_env {
+                        "unknown variable"
+                    } else {
+                        "unknown key"
+                    };
                     return format!(
                         "{origin}: {what} '{key}' (expected one of: {})",
                         expected.join(", ")

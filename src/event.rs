@@ -82,7 +82,13 @@ pub struct Event {
 
 impl Event {
     /// A new event with the machine-prefixed id and every optional field empty.
-    pub fn new(machine_id: &str, source: &str, kind: &str, timestamp: Timestamp, discriminator: &str) -> Event {
+    pub fn new(
+        machine_id: &str,
+        source: &str,
+        kind: &str,
+        timestamp: Timestamp,
+        discriminator: &str,
+    ) -> Event {
         Event {
             id: format!("{machine_id}:{source}:{kind}:{timestamp}:{discriminator}"),
             timestamp,
@@ -129,7 +135,9 @@ impl Event {
             return Err(InvalidEvent::new("empty id"));
         }
         if self.machine_id().is_none() {
-            return Err(InvalidEvent::new("id does not start with a machine id (UUID) prefix"));
+            return Err(InvalidEvent::new(
+                "id does not start with a machine id (lower-case UUID) prefix",
+            ));
         }
         if self.kind.is_empty() {
             return Err(InvalidEvent::new("empty type"));
@@ -159,12 +167,13 @@ pub fn machine_prefix(id: &str) -> Option<&str> {
     Some(prefix)
 }
 
-/// A hyphenated UUID in canonical (lower or upper case hex) form.
+/// A hyphenated UUID in canonical lower-case form (as `tt init` writes it), so that
+/// one machine has exactly one spelling.
 pub fn is_uuid(s: &str) -> bool {
     s.len() == 36
         && s.bytes().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
         })
 }
 
@@ -221,6 +230,9 @@ mod tests {
     fn new_builds_the_documented_id() {
         let ts: Timestamp = "2025-01-29T14:32:01.000Z".parse().unwrap();
         let event = Event::new(MID, source::TMUX, kind::PANE_FOCUS, ts, "%3");
-        assert_eq!(event.id, format!("{MID}:remote.tmux:tmux_pane_focus:2025-01-29T14:32:01.000Z:%3"));
+        assert_eq!(
+            event.id,
+            format!("{MID}:remote.tmux:tmux_pane_focus:2025-01-29T14:32:01.000Z:%3")
+        );
     }
 }

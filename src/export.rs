@@ -48,7 +48,10 @@ pub fn write_export(
     writeln!(out, "{}", tagged_line(Tagged::Header(header)))?;
 
     let log_path = paths.event_log();
-    let mut summary = ExportSummary { cursor_found: after.is_none(), ..Default::default() };
+    let mut summary = ExportSummary {
+        cursor_found: after.is_none(),
+        ..Default::default()
+    };
     let mut start = 0;
     if let Some(mut log) = open_log(&log_path)? {
         // Only complete lines that exist now: a hook appending meanwhile is for the next sync.
@@ -68,11 +71,17 @@ pub fn write_export(
             .with_context(|| format!("cannot read {}", log_path.display()))?;
     }
 
-    for session in sessions.into_iter().filter(|(_, changed_at)| *changed_at >= start) {
+    for session in sessions
+        .into_iter()
+        .filter(|(_, changed_at)| *changed_at >= start)
+    {
         writeln!(out, "{}", tagged_line(Tagged::AgentSession(session.0)))?;
         summary.sessions += 1;
     }
-    let end = End { events: summary.events, sessions: summary.sessions };
+    let end = End {
+        events: summary.events,
+        sessions: summary.sessions,
+    };
     writeln!(out, "{}", tagged_line(Tagged::End(end)))?;
     out.flush()?;
     Ok(summary)
@@ -118,48 +127,54 @@ fn complete_length(file: &File) -> Result<u64> {
 const BLOCK: usize = 256 * 1024;
 
 /// Finds the line whose id is `cursor`, searching backwards from `end`; returns the
-/// position just after that line. The needle is the line's start as tt writes it
-/// (`{"id":<json string>,`) preceded by a newline or the start of the file.
+/// position just after that line. tt writes `"id":<json string>` first, but the key is
+/// matched anywhere in the line so that logs written by other tools work too.
 pub fn find_line_after(file: &File, end: u64, cursor: &str) -> Result<Option<u64>> {
-    let needle = format!("\n{{\"id\":{},", serde_json::to_string(cursor)?);
+    let needle = format!("\"id\":{}", serde_json::to_string(cursor)?);
     let needle = needle.as_bytes();
     let finder = memchr::memmem::FinderRev::new(needle);
-    // Blocks overlap by the needle length so a match across a boundary is seen.
-    let mut buf = vec![0u8; BLOCK + needle.len() + 1];
+    // Blocks overlap by the needle length (plus the byte after it) so a match across a
+    // boundary is seen.
+    let overlap = needle.len() + 1;
+    let mut buf = vec![0u8; BLOCK + overlap];
     let mut block_end = end;
     loop {
         let block_start = block_end.saturating_sub(BLOCK as u64);
-        let read_end = (block_end + needle.len() as u64).min(end);
+        let read_end = (block_end + overlap as u64).min(end);
         let len = (read_end - block_start) as usize;
-        // Position 0 has no newline before it: search with one prepended.
-        let (slice, shift) = if block_start == 0 {
-            buf[0] = b'\n';
-            file.read_exact_at(&mut buf[1..=len], 0)?;
-            (&buf[..=len], 1u64)
-        } else {
-            file.read_exact_at(&mut buf[..len], block_start)?;
-            (&buf[..len], 0)
-        };
-        if let Some(i) = finder.rfind(slice) {
-            let line_start = block_start + i as u64 + 1 - shift;
-            // Skip to the end of that line.
-            let mut pos = line_start;
-            let mut scan = vec![0u8; 4096];
-            while pos < end {
-                let n = scan.len().min((end - pos) as usize);
-                file.read_exact_at(&mut scan[..n], pos)?;
-                if let Some(j) = memchr::memchr(b'\n', &scan[..n]) {
-                    return Ok(Some(pos + j as u64 + 1));
-                }
-                pos += n as u64;
+        file.read_exact_at(&mut buf[..len], block_start)?;
+        let mut window = &buf[..len];
+        while let Some(i) = finder.rfind(window) {
+            // A whole value, not the prefix of a longer id.
+            let next = window.get(i + needle.len()).copied();
+            let whole = match next {
+                Some(b) => b == b',' || b == b'}' || b.is_ascii_whitespace(),
+                None => block_start + (i + needle.len()) as u64 >= end,
+            };
+            if whole {
+                return Ok(Some(end_of_line(file, block_start + i as u64, end)?));
             }
-            return Ok(Some(end));
+            window = &window[..i];
         }
         if block_start == 0 {
             return Ok(None);
         }
         block_end = block_start;
     }
+}
+
+/// The position just after the newline that ends the line containing `pos`.
+fn end_of_line(file: &File, mut pos: u64, end: u64) -> Result<u64> {
+    let mut scan = vec![0u8; 4096];
+    while pos < end {
+        let n = scan.len().min((end - pos) as usize);
+        file.read_exact_at(&mut scan[..n], pos)?;
+        if let Some(j) = memchr::memchr(b'\n', &scan[..n]) {
+            return Ok(pos + j as u64 + 1);
+        }
+        pos += n as u64;
+    }
+    Ok(end)
 }
 
 /// Copies bytes `[start, end)` of the log to `out`; returns the number of lines.

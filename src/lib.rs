@@ -14,5 +14,6 @@ pub mod export;
 pub mod machine;
 pub mod paths;
 pub mod store;
+pub mod sync;
 pub mod timestamp;
 pub mod wire;

@@ -62,7 +62,10 @@ impl Machine {
             (Some(machine), Some(label)) if machine.label == label => {
                 return Ok((machine.clone(), false));
             }
-            (Some(machine), Some(label)) => Machine { machine_id: machine.machine_id, label: label.to_string() },
+            (Some(machine), Some(label)) => Machine {
+                machine_id: machine.machine_id,
+                label: label.to_string(),
+            },
             (None, label) => Machine {
                 machine_id: Uuid::new_v4(),
                 label: label.map(str::to_string).unwrap_or_else(hostname),
@@ -93,5 +96,9 @@ fn read_file(file: &Path) -> Result<Option<Machine>> {
 /// The system host name, used as the default label.
 pub fn hostname() -> String {
     let name = gethostname::gethostname().to_string_lossy().into_owned();
-    if name.is_empty() { "localhost".to_string() } else { name }
+    if name.is_empty() {
+        "localhost".to_string()
+    } else {
+        name
+    }
 }

@@ -32,7 +32,11 @@ impl Paths {
         let state_dir = dirs
             .get_state_home()
             .context("cannot find the state directory: set HOME or XDG_STATE_HOME")?;
-        Ok(Paths { config_dir, data_dir, state_dir })
+        Ok(Paths {
+            config_dir,
+            data_dir,
+            state_dir,
+        })
     }
 
     pub fn config_file(&self) -> PathBuf {

@@ -54,7 +54,9 @@ impl FromStr for Timestamp {
             return Ok(ts);
         }
         if !(s.ends_with('Z') || s.ends_with('z')) {
-            return Err(BadTimestamp(format!("timestamp {s:?} is not UTC (expected a 'Z' suffix)")));
+            return Err(BadTimestamp(format!(
+                "timestamp {s:?} is not UTC (expected a 'Z' suffix)"
+            )));
         }
         let ts: jiff::Timestamp = s
             .parse()
@@ -88,11 +90,19 @@ fn parse_canonical(b: &[u8]) -> Option<Timestamp> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second, milli) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59 {
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    Some(Timestamp(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli))
+    Some(Timestamp(
+        ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli,
+    ))
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -129,14 +139,35 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// The canonical text `YYYY-MM-DDTHH:MM:SS.mmmZ` without the formatting machinery
+    /// (this runs for every event of an import).
+    pub fn to_canonical(self) -> [u8; 24] {
         let days = self.0.div_euclid(86_400_000);
         let ms_of_day = self.0.rem_euclid(86_400_000);
         let (year, month, day) = civil_from_days(days);
-        let (hour, minute) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60);
-        let (second, milli) = (ms_of_day / 1000 % 60, ms_of_day % 1000);
-        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year.clamp(0, 9999));
+        put(5, 2, month);
+        put(8, 2, day);
+        put(11, 2, ms_of_day / 3_600_000);
+        put(14, 2, ms_of_day / 60_000 % 60);
+        put(17, 2, ms_of_day / 1000 % 60);
+        put(20, 3, ms_of_day % 1000);
+        out
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.to_canonical();
+        f.write_str(std::str::from_utf8(&text).expect("ASCII digits"))
     }
 }
 
@@ -159,7 +190,11 @@ mod tests {
 
     #[test]
     fn canonical_form_round_trips() {
-        for text in ["2025-01-29T14:32:01.000Z", "1970-01-01T00:00:00.000Z", "2024-02-29T23:59:59.999Z"] {
+        for text in [
+            "2025-01-29T14:32:01.000Z",
+            "1970-01-01T00:00:00.000Z",
+            "2024-02-29T23:59:59.999Z",
+        ] {
             let ts: Timestamp = text.parse().unwrap();
             assert_eq!(ts.to_string(), text);
             assert_eq!(ts, Timestamp::from_jiff(text.parse::<jiff::Timestamp>().unwrap()));

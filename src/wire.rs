@@ -89,7 +89,10 @@ impl Record {
     /// Parses one line (without its newline).
     pub fn parse(line: &str) -> Result<Record, InvalidEvent> {
         if line.len() > MAX_LINE {
-            return Err(InvalidEvent::new(format!("line longer than {} KiB", MAX_LINE / 1024)));
+            return Err(InvalidEvent::new(format!(
+                "line longer than {} KiB",
+                MAX_LINE / 1024
+            )));
         }
         if line.starts_with("{\"record\":") {
             let tagged: Tagged =
@@ -153,7 +156,12 @@ pub enum Line<'a> {
 
 impl<R: BufRead> Lines<R> {
     pub fn new(reader: R) -> Lines<R> {
-        Lines { reader, line_no: 0, buf: Vec::with_capacity(1024), bytes: 0 }
+        Lines {
+            reader,
+            line_no: 0,
+            buf: Vec::with_capacity(1024),
+            bytes: 0,
+        }
     }
 
     /// The next line (without `\n` / `\r\n`), or `None` at the end. `Ok(Some((n, line, complete)))`:
@@ -210,7 +218,10 @@ impl<R: BufRead> Lines<R> {
             Ok(text) => Ok(Some((self.line_no, Line::Text(text), complete))),
             Err(_) => Ok(Some((
                 self.line_no,
-                Line::Bad("line is not UTF-8".into(), String::from_utf8_lossy(&self.buf).into_owned()),
+                Line::Bad(
+                    "line is not UTF-8".into(),
+                    String::from_utf8_lossy(&self.buf).into_owned(),
+                ),
                 complete,
             ))),
         }
@@ -244,7 +255,11 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
                     bail!("the remote did not send a tt export header (line 1: {reason})");
                 }
                 event_lines += 1;
-                rejected.push(Rejected { line: line_no, reason, text });
+                rejected.push(Rejected {
+                    line: line_no,
+                    reason,
+                    text,
+                });
                 continue;
             }
         };
@@ -268,16 +283,19 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
         match record {
             Ok(Record::Event(event)) => {
                 event_lines += 1;
-                if event.machine_id().is_some_and(|m| m.eq_ignore_ascii_case(&head.machine_id)) {
+                if event.machine_id() == Some(head.machine_id.as_str()) {
                     batch_events.push(*event);
                 } else {
                     rejected.push(Rejected {
                         line: line_no,
-                        reason: format!("event id is not prefixed with the sender's machine id {}", head.machine_id),
+                        reason: format!(
+                            "event id is not prefixed with the sender's machine id {}",
+                            head.machine_id
+                        ),
                         text: text.to_string(),
                     });
                 }
-                if event_lines % 1024 == 0 {
+                if event_lines.is_multiple_of(1024) {
                     progress(event_lines, lines.bytes);
                 }
             }
@@ -289,7 +307,11 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
             Ok(Record::Header(_)) => bail!("the export has a second header at line {line_no}"),
             Err(reason) => {
                 event_lines += 1;
-                rejected.push(Rejected { line: line_no, reason: reason.0, text: text.to_string() });
+                rejected.push(Rejected {
+                    line: line_no,
+                    reason: reason.0,
+                    text: text.to_string(),
+                });
             }
         }
     }
@@ -309,10 +331,16 @@ pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) ->
             sessions.len()
         );
     }
-    Ok(Batch { header, events: batch_events, sessions, rejected })
+    Ok(Batch {
+        header,
+        events: batch_events,
+        sessions,
+        rejected,
+    })
 }
 
-fn check_wire_version(header: &Header) -> Result<()> {
+/// Refuses a header of a wire format this version cannot read.
+pub fn check_wire_version(header: &Header) -> Result<()> {
     match header.wire_version.cmp(&WIRE_VERSION) {
         std::cmp::Ordering::Equal => Ok(()),
         std::cmp::Ordering::Less => Err(anyhow!(
@@ -332,5 +360,99 @@ fn shorten(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((i, _)) => format!("{}...", &text[..i]),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MID: &str = "0b6c2f0e-8d1a-4c3e-9f5b-2a7d4e6f8a90";
+    const OTHER: &str = "11111111-2222-4333-8444-555555555555";
+
+    fn header(version: u32) -> String {
+        tagged_line(Tagged::Header(Header {
+            machine_id: MID.into(),
+            label: "devbox".into(),
+            tt_version: "9.9.9".into(),
+            wire_version: version,
+        }))
+    }
+
+    fn event(machine: &str, n: u32) -> String {
+        format!(
+            r#"{{"id":"{machine}:remote.tmux:tmux_pane_focus:2026-01-01T00:00:0{n}.000Z:%1","timestamp":"2026-01-01T00:00:0{n}.000Z","source":"remote.tmux","type":"tmux_pane_focus"}}"#
+        )
+    }
+
+    fn end(events: u64) -> String {
+        tagged_line(Tagged::End(End { events, sessions: 0 }))
+    }
+
+    fn read(lines: &[String]) -> Result<Batch> {
+        let text = lines.join("\n") + "\n";
+        read_export(text.as_bytes(), &mut |_, _| {})
+    }
+
+    #[test]
+    fn a_complete_export_is_read() {
+        let batch = read(&[header(WIRE_VERSION), event(MID, 1), event(MID, 2), end(2)]).unwrap();
+        assert_eq!(batch.events.len(), 2);
+        assert_eq!(batch.last_event_id(), Some(batch.events[1].id.as_str()));
+    }
+
+    #[test]
+    fn a_stream_without_its_end_record_was_cut_off() {
+        let err = read(&[header(WIRE_VERSION), event(MID, 1)]).unwrap_err();
+        assert!(err.to_string().contains("cut off"), "{err}");
+        let text = format!("{}\n{}", header(WIRE_VERSION), &event(MID, 1)[..40]);
+        let err = read_export(text.as_bytes(), &mut |_, _| {}).unwrap_err();
+        assert!(err.to_string().contains("cut off"), "{err}");
+    }
+
+    #[test]
+    fn events_of_another_machine_are_rejected_and_counted() {
+        let batch = read(&[header(WIRE_VERSION), event(MID, 1), event(OTHER, 2), end(2)]).unwrap();
+        assert_eq!(batch.events.len(), 1);
+        assert_eq!(batch.rejected.len(), 1);
+        assert_eq!(batch.rejected[0].line, 3);
+    }
+
+    #[test]
+    fn other_wire_versions_say_which_side_to_upgrade() {
+        let old = read(&[header(0), end(0)]).unwrap_err().to_string();
+        assert!(
+            old.contains("remote tt 9.9.9 is too old") && old.contains("upgrade it"),
+            "{old}"
+        );
+        let new = read(&[header(WIRE_VERSION + 1), end(0)]).unwrap_err().to_string();
+        assert!(new.contains("too new"), "{new}");
+    }
+
+    #[test]
+    fn output_that_is_not_an_export_is_refused() {
+        let err = read(&["bash: tt: command not found".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("header"), "{err}");
+        let err = read_export(&b""[..], &mut |_, _| {}).unwrap_err().to_string();
+        assert!(err.contains("no output"), "{err}");
+    }
+
+    #[test]
+    fn counts_that_do_not_match_the_end_record_are_refused() {
+        let err = read(&[header(WIRE_VERSION), event(MID, 1), end(5)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("announced 5 events"), "{err}");
+    }
+
+    #[test]
+    fn an_overlong_line_is_rejected_without_buffering_it_whole() {
+        let long = format!("{{\"id\":\"{}\"}}", "x".repeat(MAX_LINE * 3));
+        let batch = read(&[header(WIRE_VERSION), long, event(MID, 1), end(2)]).unwrap();
+        assert_eq!(batch.events.len(), 1);
+        assert!(batch.rejected[0].reason.contains("longer than"));
+        assert!(batch.rejected[0].text.len() <= 200);
     }
 }

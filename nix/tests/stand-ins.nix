@@ -3,7 +3,8 @@
 #
 # - `pkgs`: fake packages (a name and a store path, nothing to build), the
 #   `pkgs.formats` the modules read, of which only TOML writes real TOML
-#   (nixpkgs' `lib` has no TOML writer), and `path` when given;
+#   (nixpkgs' `lib` has no TOML writer), `path` when given, and a
+#   `buildRustPackage` that hands back its arguments for nix/tests/flake-test.nix;
 # - `evalHome`: the options of Home Manager that programs.tt sets, loosely
 #   typed, with `lib.hm` reduced to the two helpers the module calls.
 #
@@ -13,6 +14,7 @@
   nixpkgsLib,
   # A nixpkgs-shaped directory for Home Manager's `pkgs.path` imports.
   nixpkgsPath ? null,
+  system ? "x86_64-linux",
 }:
 
 let
@@ -39,7 +41,8 @@ let
     inherit name;
     pname = name;
     version = "0";
-    outPath = "/nix/store/00000000000000000000000000000000-${name}";
+    # Distinct per system, so that a package of the wrong system shows.
+    outPath = "/nix/store/${builtins.substring 0 32 (builtins.hashString "sha256" system)}-${name}";
     meta.mainProgram = name;
   };
 
@@ -88,15 +91,22 @@ let
     generate = name: value: builtins.toFile name (render value);
   };
 
+  platform = lib.systems.elaborate system;
+
   pkgs = {
     lib = nixpkgsLib;
     path = nixpkgsPath;
-    stdenv.hostPlatform = lib.systems.elaborate "x86_64-linux";
+    stdenv = {
+      hostPlatform = platform;
+      buildPlatform = platform;
+    };
     formats = {
       toml = format toTOML;
       ini = format builtins.toJSON;
       json = format builtins.toJSON;
     };
+    callPackage = lib.callPackageWith pkgs;
+    runtimeShell = "${fakePackage "bash"}/bin/bash";
   }
   # Builders give fake packages too: no case looks inside what they build.
   // {
@@ -104,11 +114,29 @@ let
     runCommandLocal = name: _env: _script: fakePackage name;
     writeText = name: _text: fakePackage name;
     writeTextFile = { name, ... }: fakePackage name;
+    mkShell = args: fakePackage "nix-shell" // { inherit args; };
+    rustPlatform.buildRustPackage =
+      args:
+      fakePackage "${args.pname}-${args.version}"
+      // {
+        inherit args;
+        inherit (args) pname version meta;
+      };
   }
   // lib.genAttrs [
+    "cargo"
+    "cargo-nextest"
+    "clippy"
+    "git"
     "glibcLocales"
-    "shared-mime-info"
+    "installShellFiles"
+    "nixfmt-tree"
+    "nss_wrapper"
     "openssh"
+    "rustc"
+    "rustfmt"
+    "shared-mime-info"
+    "sqlite"
     "tmux"
     "tt"
   ] fakePackage;
@@ -165,19 +193,24 @@ let
     };
     config._module.args.pkgs = pkgs;
   };
+
+  evalHomeWith =
+    ttModule: modules:
+    (lib.evalModules {
+      modules = [
+        homeManager
+        ttModule
+      ]
+      ++ modules;
+    }).config;
 in
 {
   inherit lib pkgs;
   ttPackage = pkgs.tt;
 
   # modules -> config, without enforcing assertions (the cases read them).
-  evalHome =
-    modules:
-    (lib.evalModules {
-      modules = [
-        homeManager
-        ../hm-module.nix
-      ]
-      ++ modules;
-    }).config;
+  evalHome = evalHomeWith ../hm-module.nix;
+
+  # The same with another module providing programs.tt (the flake's wrapper).
+  inherit evalHomeWith;
 }

@@ -10,6 +10,12 @@ use crate::machine::Machine;
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> Result<()> {
     let machine = Machine::require(&ctx.paths)?;
     let stdout = io::stdout();
-    write_export(&ctx.paths, &ctx.config, &machine, args.after.as_deref(), &mut stdout.lock())?;
+    write_export(
+        &ctx.paths,
+        &ctx.config,
+        &machine,
+        args.after.as_deref(),
+        &mut stdout.lock(),
+    )?;
     Ok(())
 }

@@ -20,7 +20,10 @@ pub fn run(_args: &ImportArgs, ctx: &Ctx) -> Result<()> {
         eprintln!("line {}: {}", bad.line, bad.reason);
     }
     if rejected.len() > SHOWN_REJECTIONS {
-        eprintln!("... and {} more rejected lines", rejected.len() - SHOWN_REJECTIONS);
+        eprintln!(
+            "... and {} more rejected lines",
+            rejected.len() - SHOWN_REJECTIONS
+        );
     }
     if !rejected.is_empty() {
         eprintln!("rejected lines were kept in {}", quarantine_file.display());

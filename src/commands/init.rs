@@ -5,10 +5,10 @@ use crate::cli::InitArgs;
 use crate::machine::Machine;
 
 pub fn run(args: &InitArgs, ctx: &Ctx) -> Result<()> {
-    if let Some(label) = &args.label {
-        if label.trim().is_empty() || label.contains(['\n', '\r']) {
-            anyhow::bail!("the label must be a non-empty single line");
-        }
+    if let Some(label) = &args.label
+        && (label.trim().is_empty() || label.contains(['\n', '\r']))
+    {
+        anyhow::bail!("the label must be a non-empty single line");
     }
     let existed = Machine::load(&ctx.paths)?.is_some();
     let (machine, changed) = Machine::init(&ctx.paths, args.label.as_deref())?;

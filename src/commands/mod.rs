@@ -8,6 +8,8 @@ pub mod hook;
 pub mod import;
 pub mod ingest;
 pub mod init;
+pub mod machines;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -28,7 +30,11 @@ impl Ctx {
     pub fn load(cli: &Cli) -> Result<Ctx> {
         let paths = Paths::from_env()?;
         let (config_file, explicit) = config_file_path(cli.config.as_deref(), &paths);
-        let config = Config::load(&config_file, explicit)?;
+        let mut config = Config::load(&config_file, explicit)?;
+        // Flags are the top layer.
+        if let Some(database) = &cli.database {
+            config.database_path = Some(database.clone());
+        }
         Ok(Ctx {
             paths,
             config,
@@ -62,6 +68,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&args, &ctx),
         Command::Import(args) => import::run(&args, &ctx),
         Command::Events(args) => events::run(&args, &ctx),
+        Command::Sync(args) => sync::run(&args, &ctx),
+        Command::Machines(args) => machines::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }

@@ -33,7 +33,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<MachineRow> {
 
 pub fn get(conn: &Connection, machine_id: &str) -> Result<Option<MachineRow>> {
     Ok(conn
-        .query_row(&format!("{SELECT} WHERE m.machine_id = ?1"), [machine_id], from_row)
+        .query_row(
+            &format!("{SELECT} WHERE m.machine_id = ?1"),
+            [machine_id],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -52,7 +56,9 @@ pub fn by_alias(conn: &Connection, alias: &str) -> Result<Option<MachineRow>> {
 /// Every known machine, by label.
 pub fn list(conn: &Connection) -> Result<Vec<MachineRow>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY m.label, m.machine_id"))?;
-    let rows = stmt.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 

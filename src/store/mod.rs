@@ -19,6 +19,9 @@ use schema::SCHEMA_VERSION;
 /// sync) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Event rows are a few hundred bytes; bigger pages mean fewer B-tree splits on import.
+const PAGE_SIZE: i64 = 16384;
+
 pub struct Store {
     pub conn: Connection,
     pub path: PathBuf,
@@ -34,12 +37,19 @@ impl Store {
         let existed = path.exists();
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .with_context(|| format!("cannot open database {}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let store = Store { conn, path: path.to_path_buf() };
-        store.check_or_create(existed).map_err(|err| describe_sqlite_error(err, path))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .check_or_create(existed)
+            .map_err(|err| describe_sqlite_error(err, path))?;
         if !existed {
             make_private(path)?;
         }
@@ -65,6 +75,8 @@ impl Store {
             return Ok(());
         }
         if version == 0 && tables == 0 {
+            // Before WAL is enabled, or it cannot change any more.
+            self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
             self.set_pragmas()?;
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(schema::CREATE)?;
@@ -72,7 +84,11 @@ impl Store {
             tx.commit()?;
             return Ok(());
         }
-        let found = if version == 0 { "no schema version".to_string() } else { format!("schema version {version}") };
+        let found = if version == 0 {
+            "no schema version".to_string()
+        } else {
+            format!("schema version {version}")
+        };
         let _ = existed;
         bail!(
             "database {} has {found} but this tt needs schema version {SCHEMA_VERSION}; \

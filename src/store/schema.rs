@@ -31,7 +31,7 @@ CREATE TABLE stream_tags (
 ) WITHOUT ROWID;
 
 -- One row per event. `payload` is the event's canonical wire JSON, every field
--- included (unknown ones too); the other columns are extracted for queries.
+-- included (unknown ones too), and the other columns are extracted for queries.
 CREATE TABLE events (
     id                TEXT NOT NULL UNIQUE,
     machine_id        TEXT NOT NULL,
