@@ -66,16 +66,21 @@ impl<'a> Tmux<'a> {
         tmux
     }
 
-    /// Runs a tmux client command against this server (tmux's PATH does not hold tt:
-    /// the hooks must call it by its absolute path).
+    /// Runs a tmux client command against this server. The server (started by the
+    /// first command) and its hooks get a PATH without tt: the hooks must call it by
+    /// its absolute path.
     fn run(&self, args: &[&str]) -> Output {
         let tmpdir = self.home.root().join("tmux-sockets");
         fs::create_dir_all(&tmpdir).unwrap();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path_without_tt =
+            std::env::join_paths(std::env::split_paths(&path).filter(|dir| !dir.join("tt").exists()))
+                .unwrap();
         self.home
             .command("tmux")
             .env_remove("TMUX")
             .env("TMUX_TMPDIR", &tmpdir)
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("PATH", path_without_tt)
             .args(["-L", &self.socket])
             .args(args)
             .output()
