@@ -25,7 +25,11 @@ const REMOTES: [(&str, &[&str]); 3] = [
 fn main() {
     let tt = tt_binary();
     let dir = tempfile::tempdir().expect("temp dir");
-    let root = if std::env::var_os("TT_DEMO_KEEP").is_some() { dir.keep() } else { dir.path().to_path_buf() };
+    let root = if std::env::var_os("TT_DEMO_KEEP").is_some() {
+        dir.keep()
+    } else {
+        dir.path().to_path_buf()
+    };
     println!("fleet demo in {}\n", root.display());
 
     for (n, (name, projects)) in REMOTES.iter().enumerate() {
@@ -64,7 +68,10 @@ fn main() {
     let hub = root.join("hub");
     let fake_ssh = write_fake_ssh(&root);
     fs::create_dir_all(hub.join("config/tt")).unwrap();
-    let remotes: String = REMOTES.iter().map(|(name, _)| format!("[[remotes]]\nalias = \"{name}\"\n\n")).collect();
+    let remotes: String = REMOTES
+        .iter()
+        .map(|(name, _)| format!("[[remotes]]\nalias = \"{name}\"\n\n"))
+        .collect();
     fs::write(
         hub.join("config/tt/config.toml"),
         format!(
@@ -114,7 +121,11 @@ impl Machine<'_> {
 
     fn run(&self, args: &[&str]) {
         let out = self.command(args).output().unwrap();
-        assert!(out.status.success(), "tt {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tt {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn show(&self, args: &[&str]) {
@@ -124,7 +135,11 @@ impl Machine<'_> {
 
     fn output(&self, args: &[&str]) -> String {
         let out = self.command(args).output().unwrap();
-        assert!(out.status.success(), "tt {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tt {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 }
@@ -178,7 +193,9 @@ fn tt_binary() -> PathBuf {
     let release = profile_dir.file_name().is_some_and(|n| n == "release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "--bin", "tt"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+    build
+        .args(["build", "--quiet", "--bin", "tt"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     if release {
         build.arg("--release");
     }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 /// Passive time tracking for tmux and AI coding agents across a fleet of dev servers.
@@ -39,8 +40,10 @@ pub enum Command {
     Machines(MachinesArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Record what happens on this machine (run by hooks and timers)
+    /// Record an observation in this machine's event log (run by hooks, not by hand)
     Ingest(IngestArgs),
+    /// Print the configuration that installs tt's hooks into another program
+    Hook(HookArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,19 +87,6 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct IngestArgs {
-    #[command(subcommand)]
-    pub command: IngestCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum IngestCommand {
-    /// Read new Claude Code log lines (claude.projects_dir), append the derived agent
-    /// events to the event log and index the sessions in the local database
-    Sessions(IngestSessionsArgs),
-}
-
-#[derive(Debug, Args)]
 pub struct IngestSessionsArgs {}
 
 #[derive(Debug, Args)]
@@ -115,4 +105,51 @@ pub struct MachinesArgs {
     /// Print JSON: {"machines": [{machine_id, label, alias, last_sync_at, last_event_id, events}]}
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(subcommand)]
+    pub command: IngestCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// Record that a tmux pane got focus (a `tmux_pane_focus` event)
+    PaneFocus(PaneEventArgs),
+    /// Record that a tmux pane entered copy mode (a `tmux_scroll` event)
+    Scroll(PaneEventArgs),
+    /// Read new Claude Code log lines (claude.projects_dir), append the derived agent
+    /// events to the event log and index the sessions in the local database
+    Sessions(IngestSessionsArgs),
+}
+
+/// What the tmux hooks pass about the pane. A second event for the same pane within
+/// 500 ms of the previous one is dropped (tmux fires several hooks per switch).
+#[derive(Debug, Args)]
+pub struct PaneEventArgs {
+    /// tmux pane id, e.g. %3 (#{pane_id})
+    #[arg(long, value_name = "ID")]
+    pub pane: String,
+    /// The pane's current directory (#{pane_current_path}); may be empty
+    #[arg(long, value_name = "PATH", value_parser = OsStringValueParser::new().map(PathBuf::from))]
+    pub cwd: PathBuf,
+    /// tmux session name (#{session_name})
+    #[arg(long, value_name = "NAME")]
+    pub session: String,
+    /// tmux window index (#{window_index})
+    #[arg(long, value_name = "N")]
+    pub window: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub command: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Print the tmux hooks that record pane focus and scrolling; source the output from tmux.conf
+    Tmux,
 }

@@ -5,18 +5,35 @@
 //! byte position in it is the sync cursor (see `export`).
 //!
 //! Writers take an exclusive `flock` on the log for the whole append and write each
-//! batch with one `write` on an `O_APPEND` descriptor: the lock serialises concurrent
-//! hook processes (and makes read-then-append debouncing race-free), `O_APPEND` keeps
-//! every batch at the end even if a writer without the lock ever appears.
+//! batch with one `write` on an `O_APPEND` descriptor. The lock is what makes
+//! concurrency safe: it serialises hook processes, so no two writes can interleave
+//! whatever their size or the file system (POSIX promises nothing for large appends,
+//! NFS even less), and it makes the debounce's read-then-append atomic, so two racing
+//! hooks for one pane cannot both pass it. `O_APPEND` keeps every batch at the end even
+//! if a writer without the lock ever appears.
+//!
+//! A writer that died in the middle of a line (power loss, `kill -9` between two
+//! partial writes) leaves a torn last line; the next append starts on a new line so
+//! only the torn line is lost, never the one written after it.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::event::Event;
-use crate::paths::open_private_append;
+use crate::event::{Event, Timestamp};
+use crate::paths::ensure_private_dir;
+
+/// Two events for one pane closer than this are one observation: tmux fires several
+/// hooks for one pane switch (focus-in, select-pane, window change).
+pub const DEBOUNCE_MS: i64 = 500;
+
+/// How much of the log's end the debounce reads: about fifty tmux events. Enough for
+/// the previous event of a pane that changed within the last 500 ms, and a constant
+/// cost however large the log grows.
+const DEBOUNCE_TAIL_BYTES: u64 = 16 * 1024;
 
 /// An open, exclusively locked log; the lock is released on drop.
 pub struct LockedLog {
@@ -24,9 +41,20 @@ pub struct LockedLog {
 }
 
 impl LockedLog {
-    /// Opens (creating, 0600) and locks the log, waiting for other writers.
+    /// Opens (creating, 0600, in a 0700 directory) and locks the log, waiting for
+    /// other writers.
     pub fn open(path: &Path) -> Result<LockedLog> {
-        let file = open_private_append(path)?;
+        if let Some(parent) = path.parent() {
+            ensure_private_dir(parent)?;
+        }
+        // Readable too: the debounce and the torn-line check read the end of the log.
+        let file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot open {} for appending", path.display()))?;
         file.lock()
             .with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(LockedLog { file })
@@ -36,10 +64,34 @@ impl LockedLog {
         &self.file
     }
 
+    fn len(&self) -> Result<u64> {
+        Ok(self
+            .file
+            .metadata()
+            .context("cannot read the event log's size")?
+            .len())
+    }
+
+    /// The last `max` bytes of the log (fewer when it is shorter), and whether they
+    /// start at the beginning of the file, that is, with a whole line.
+    fn tail(&self, max: u64) -> Result<(Vec<u8>, bool)> {
+        let len = self.len()?;
+        let start = len.saturating_sub(max);
+        let mut buf = vec![0; (len - start) as usize];
+        self.file
+            .read_exact_at(&mut buf, start)
+            .context("cannot read the event log")?;
+        Ok((buf, start == 0))
+    }
+
     /// Appends the events as JSONL in a single write; returns the log's length after.
     pub fn append(&mut self, events: &[Event]) -> Result<u64> {
         if !events.is_empty() {
-            let mut buf = String::with_capacity(events.len() * 256);
+            let mut buf = String::with_capacity(events.len() * 256 + 1);
+            let (last, _) = self.tail(1)?;
+            if last.first().is_some_and(|&b| b != b'\n') {
+                buf.push('\n');
+            }
             for event in events {
                 buf.push_str(&event.to_json());
                 buf.push('\n');
@@ -48,11 +100,67 @@ impl LockedLog {
                 .write_all(buf.as_bytes())
                 .context("cannot append to the event log")?;
         }
-        Ok(self.file.metadata()?.len())
+        self.len()
+    }
+
+    /// The timestamp of the newest event for tmux pane `pane_id` in the last
+    /// [`DEBOUNCE_TAIL_BYTES`] of the log.
+    fn last_event_of_pane(&self, pane_id: &str) -> Result<Option<Timestamp>> {
+        let (tail, whole) = self.tail(DEBOUNCE_TAIL_BYTES)?;
+        let lines = match whole {
+            true => &tail[..],
+            // The first line is cut; the next starts after its newline.
+            false => tail
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(&[][..], |i| &tail[i + 1..]),
+        };
+        // Most lines are other panes' events: a substring test spares parsing them. In
+        // JSON text `"pane_id":"<id>"` can only be that field (quotes inside strings are
+        // escaped); the match is still confirmed on the parsed event. (std's `contains`
+        // rather than memchr's SIMD search: its CPU feature detection costs more than
+        // searching 16 KiB, in a process that lives one millisecond.)
+        let needle = format!("\"pane_id\":{}", serde_json::Value::from(pane_id));
+        for line in lines.rsplit(|&b| b == b'\n') {
+            let Ok(line) = std::str::from_utf8(line) else {
+                continue;
+            };
+            if !line.contains(&needle) {
+                continue;
+            }
+            if let Ok(event) = serde_json::from_str::<Event>(line)
+                && event.pane_id.as_deref() == Some(pane_id)
+            {
+                return Ok(Some(event.timestamp));
+            }
+        }
+        Ok(None)
     }
 }
 
 /// Appends `events` to the log at `path` under the lock; returns the log's length after.
 pub fn append(path: &Path, events: &[Event]) -> Result<u64> {
     LockedLog::open(path)?.append(events)
+}
+
+/// Appends the event for tmux pane `pane_id` that `build` makes from the current time,
+/// unless the pane already has an event less than [`DEBOUNCE_MS`] from now (either
+/// side: the clock may step back). The time is read and the tail checked under the
+/// lock, so events enter the log in time order and racing hooks see each other.
+/// Returns the appended event, `None` when debounced.
+pub fn append_debounced(
+    path: &Path,
+    pane_id: &str,
+    build: impl FnOnce(Timestamp) -> Event,
+) -> Result<Option<Event>> {
+    let mut log = LockedLog::open(path)?;
+    let now = Timestamp::now();
+    if let Some(previous) = log.last_event_of_pane(pane_id)?
+        && (now.as_millis() - previous.as_millis()).abs() < DEBOUNCE_MS
+    {
+        return Ok(None);
+    }
+    let event = build(now);
+    log.append(std::slice::from_ref(&event))?;
+    Ok(Some(event))
 }

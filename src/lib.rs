@@ -4,6 +4,7 @@
 //! streams -> report. The binary is a thin shell over this library so tests and
 //! examples can reach the internals.
 
+pub mod capture;
 pub mod claude;
 pub mod cli;
 pub mod commands;

@@ -324,8 +324,7 @@ fn a_lost_manifest_appends_no_duplicate_and_the_cursor_still_sends_everything_ne
     let last_event: Value = first
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|v| v.get("id").is_some())
-        .last()
+        .rfind(|v| v.get("id").is_some())
         .unwrap();
     assert_eq!(
         last_event["source"], "remote.agent",

@@ -68,17 +68,14 @@ pub fn scan(paths: &Paths, config: &Config, machine: &Machine) -> Result<ScanOut
     scan_with(paths, &options)
 }
 
-// PLACEHOLDER: the lead replaces this with `crate::capture::git::project_for` at merge.
-// The name of the directory holding `.git` at or above `dir`, when `dir` exists here.
+/// The git project of `dir`, found as capture finds it (reading files, no `git`),
+/// when the directory exists on this machine.
 fn git_project(dir: &Path) -> Option<String> {
+    // A directory of another machine must not pick up a repository above it here.
     if !dir.is_dir() {
         return None;
     }
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
-        .and_then(|root| root.file_name())
-        .and_then(|name| name.to_str())
-        .map(str::to_string)
+    crate::capture::git::project_for(dir)
 }
 
 /// One log to read: where it is and what the manifest knew of it.

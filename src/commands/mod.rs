@@ -4,7 +4,9 @@ pub mod completions;
 pub mod config;
 pub mod events;
 pub mod export;
+pub mod hook;
 pub mod import;
+pub mod ingest;
 pub mod ingest_sessions;
 pub mod init;
 pub mod machines;
@@ -14,7 +16,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, IngestCommand};
+use crate::cli::{Cli, Command};
 use crate::config::{Config, config_file_path};
 use crate::paths::Paths;
 
@@ -47,9 +49,18 @@ impl Ctx {
 }
 
 pub fn dispatch(cli: Cli) -> Result<()> {
-    if let Command::Completions(args) = &cli.command {
-        // Needs no configuration: works even when config.toml is broken.
-        return completions::run(args);
+    // These need no configuration: they work even when config.toml is broken.
+    match &cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Hook(args) => return hook::run(args),
+        // The tmux hooks run on every pane switch and need only the data directory:
+        // loading the configuration would be wasted time on the hot path.
+        Command::Ingest(args) => {
+            if let Some((kind, pane)) = ingest::pane_event(args) {
+                return ingest::record_pane_event(kind, pane, &Paths::from_env()?);
+            }
+        }
+        _ => {}
     }
     let ctx = Ctx::load(&cli)?;
     match cli.command {
@@ -60,9 +71,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Events(args) => events::run(&args, &ctx),
         Command::Sync(args) => sync::run(&args, &ctx),
         Command::Machines(args) => machines::run(&args, &ctx),
-        Command::Ingest(args) => match args.command {
-            IngestCommand::Sessions(args) => ingest_sessions::run(&args, &ctx),
-        },
-        Command::Completions(_) => unreachable!("handled above"),
+        Command::Ingest(args) => ingest::run(&args, &ctx),
+        Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }
