@@ -85,6 +85,11 @@ let
         ))
         (fact "the tests get a writable HOME" (lib.hasInfix "export HOME=$TMPDIR" args.preCheck))
         (fact "nss_wrapper is used on Linux only" (lib.hasInfix "nss_wrapper" args.preCheck == isLinux))
+        (fact "glibc is linked statically on Linux only" (
+          (args.env.RUSTFLAGS or "") == (if isLinux then "-C target-feature=+crt-static" else "")
+          && (names args.buildInputs == (if isLinux then [ "glibc-static" ] else [ ]))
+        ))
+        (fact "the tests get a pseudo-terminal from util-linux" (lib.elem "util-linux" (names args.nativeCheckInputs)))
         (fact "the tmux hooks are generated into share/tt" (
           lib.hasInfix "$out/bin/tt hook tmux > $out/share/tt/tmux.conf" args.postInstall
         ))

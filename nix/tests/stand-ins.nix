@@ -139,7 +139,13 @@ let
     "sqlite"
     "tmux"
     "tt"
-  ] fakePackage;
+    "util-linux"
+  ] fakePackage
+  // {
+    glibc = fakePackage "glibc" // {
+      static = fakePackage "glibc-static";
+    };
+  };
 
   fileType = types.attrsOf (
     types.submodule {
