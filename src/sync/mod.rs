@@ -397,6 +397,19 @@ fn merge_one(
                     &machine_id[..8]
                 )));
             }
+            // Two destinations answering with one machine id: usually a cloned disk
+            // image that carried machine.json along. Their events cannot be told
+            // apart; say so rather than merge in silence.
+            if let Some(other) = known.as_ref().and_then(|row| row.alias.as_deref())
+                && other != target.destination
+            {
+                progress.note(&format!(
+                    "warning: {} has the machine id {} that {other} had; if they are two machines, \
+                     one was cloned: move its machine.json aside and run 'tt init' there",
+                    target.destination,
+                    &machine_id[..8]
+                ));
+            }
             let ask = |default: &str| progress.suspend(|| prompt_label(&machine_id, default));
             let label = choose_label(
                 known.as_ref().map(|row| row.label.as_str()),
