@@ -13,8 +13,9 @@ use super::{Home, describe, tt_bin, write_script};
 /// A hub and named remotes, each remote a separate home reached through its own
 /// `Host` alias of a generated ssh config, all served by one real sshd.
 pub struct Fleet {
+    /// Scratch space: sshd's files, the ssh config, scripts a test writes.
     pub dir: TempDir,
-    pub sshd: Sshd,
+    sshd: Sshd,
     pub hub: Home,
     pub remotes: Vec<(String, Home)>,
     /// Extra `Host` blocks (unreachable remotes).
@@ -22,7 +23,7 @@ pub struct Fleet {
     pub ssh_config: PathBuf,
     /// The `sync.remote_command`: runs `$XDG_CONFIG_HOME/tt-wrapper` when a test
     /// installed one for that remote, else tt itself.
-    pub remote_command: PathBuf,
+    remote_command: PathBuf,
 }
 
 impl Fleet {

@@ -16,10 +16,9 @@ use std::time::{Duration, Instant};
 const ACCEPTED_ENV: &str = "XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME TT_CLAUDE__PROJECTS_DIR";
 
 pub struct Sshd {
-    pub port: u16,
-    pub user: String,
-    pub client_key: PathBuf,
-    dir: PathBuf,
+    port: u16,
+    user: String,
+    client_key: PathBuf,
     child: Child,
 }
 
@@ -140,7 +139,6 @@ impl Sshd {
                         port,
                         user,
                         client_key,
-                        dir: dir.to_path_buf(),
                         child,
                     };
                 }
@@ -174,11 +172,6 @@ impl Sshd {
             block.push_str(&format!("  SetEnv {}\n", vars.join(" ")));
         }
         block
-    }
-
-    /// The server's log so far, for assertion messages.
-    pub fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
     }
 }
 
