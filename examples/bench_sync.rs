@@ -7,13 +7,14 @@
 //!     cargo build --release --bin tt --example bench_sync
 //!     target/release/examples/bench_sync [EVENTS]      # default 20000
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Fleet, tt_bin};
+use common::fleet::Fleet;
+use common::tt_bin;
 
 const RUNS: usize = 5;
 
@@ -48,7 +49,7 @@ fn main() {
     let fleet = Fleet::new(&["alpha"]);
     let id = fleet.remote("alpha").machine_id();
     fleet.remote("alpha").add_events(&id, 0, events);
-    let db = fleet.hub.root.join("data/tt/tt.db");
+    let db = fleet.hub.database();
     let ssh = |remote: &str| {
         let mut command = Command::new("ssh");
         command.arg("-F").arg(&fleet.ssh_config).arg("alpha").arg(remote);
@@ -56,7 +57,7 @@ fn main() {
     };
     let export = format!(
         "XDG_DATA_HOME='{}' '{}' export",
-        fleet.remote("alpha").root.join("data").display(),
+        fleet.remote("alpha").root().join("data").display(),
         tt_bin()
     );
 
@@ -67,13 +68,13 @@ fn main() {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        full.push(time(|| run_ok(fleet.hub.tt().arg("sync"))));
+        full.push(time(|| run_ok(&mut fleet.hub.tt(&["sync"]))));
     }
     let mut connect = Vec::new();
     let mut incremental = Vec::new();
     for _ in 0..RUNS {
         connect.push(time(|| run_ok(&mut ssh("true"))));
-        incremental.push(time(|| run_ok(fleet.hub.tt().arg("sync"))));
+        incremental.push(time(|| run_ok(&mut fleet.hub.tt(&["sync"]))));
     }
     let (raw, full, connect, incremental) = (median(raw), median(full), median(connect), median(incremental));
     println!("events: {events}, runs: {RUNS}, medians");

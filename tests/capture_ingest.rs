@@ -1,17 +1,36 @@
 //! `tt ingest pane-focus|scroll` and `tt hook tmux`, run as the real binary.
 
-mod capture_common;
+mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use capture_common::{Home, TT, fake_repo};
+use common::{Home, fake_repo, tt_bin};
 use tt::event::{Event, Timestamp};
+
+/// `tt ingest pane-focus` for `pane` in `cwd`, asserting success.
+fn focus(home: &Home, pane: &str, cwd: &Path) {
+    let cwd = format!("--cwd={}", cwd.display());
+    let out = home.run(&[
+        "ingest",
+        "pane-focus",
+        &format!("--pane={pane}"),
+        &cwd,
+        "--session=main",
+        "--window=1",
+    ]);
+    assert!(
+        out.status.success(),
+        "ingest failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
 
 #[test]
 fn pane_focus_appends_one_event_in_the_wire_format_with_the_machine_prefixed_id() {
@@ -21,7 +40,7 @@ fn pane_focus_appends_one_event_in_the_wire_format_with_the_machine_prefixed_id(
     let cwd = repo.join("crates/core");
     fs::create_dir_all(&cwd).unwrap();
 
-    let out = home.tt(&[
+    let out = home.run(&[
         "ingest",
         "pane-focus",
         "--pane",
@@ -68,7 +87,7 @@ fn pane_focus_appends_one_event_in_the_wire_format_with_the_machine_prefixed_id(
 #[test]
 fn scroll_appends_a_tmux_scroll_event_and_the_window_is_optional() {
     let home = Home::initialised();
-    let out = home.tt(&["ingest", "scroll", "--pane=%7", "--cwd=/", "--session=s"]);
+    let out = home.run(&["ingest", "scroll", "--pane=%7", "--cwd=/", "--session=s"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let events = home.events();
     assert_eq!(events.len(), 1);
@@ -81,7 +100,7 @@ fn scroll_appends_a_tmux_scroll_event_and_the_window_is_optional() {
 #[test]
 fn ingest_without_identity_fails_with_the_exact_message_and_records_nothing() {
     let home = Home::new();
-    let out = home.tt(&["ingest", "pane-focus", "--pane=%1", "--cwd=/", "--session=s"]);
+    let out = home.run(&["ingest", "pane-focus", "--pane=%1", "--cwd=/", "--session=s"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -94,7 +113,7 @@ fn ingest_without_identity_fails_with_the_exact_message_and_records_nothing() {
 fn an_empty_cwd_is_recorded_as_no_cwd() {
     // tmux reports no current path while a new pane's shell is starting.
     let home = Home::initialised();
-    let out = home.tt(&["ingest", "pane-focus", "--pane=%1", "--cwd=", "--session="]);
+    let out = home.run(&["ingest", "pane-focus", "--pane=%1", "--cwd=", "--session="]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let event = &home.events()[0];
     assert_eq!(event.cwd, None);
@@ -108,7 +127,7 @@ fn capture_works_with_a_broken_configuration_file() {
     let home = Home::initialised();
     fs::create_dir_all(home.config_dir()).unwrap();
     fs::write(home.config_dir().join("config.toml"), "sync = [broken\n").unwrap();
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     assert_eq!(home.events().len(), 1);
 }
 
@@ -118,14 +137,14 @@ fn git_project_without_origin_is_the_top_level_directory_name() {
     let repo = home.root().join("home/src/beta");
     fake_repo(&repo, None);
     fs::create_dir_all(repo.join("docs")).unwrap();
-    home.focus("%1", &repo.join("docs"));
+    focus(&home, "%1", &repo.join("docs"));
     assert_eq!(home.events()[0].git_project.as_deref(), Some("beta"));
 }
 
 #[test]
 fn a_directory_outside_any_repository_has_no_git_project() {
     let home = Home::initialised();
-    home.focus("%1", &home.root().join("home"));
+    focus(&home, "%1", &home.root().join("home"));
     assert_eq!(home.events()[0].git_project, None);
 }
 
@@ -169,9 +188,9 @@ fn a_linked_worktree_belongs_to_its_repository_without_spawning_git() {
 
     let no_git = home.root().join("empty-path");
     fs::create_dir(&no_git).unwrap();
-    let ingest = |pane: &str, cwd: &std::path::Path| {
+    let ingest = |pane: &str, cwd: &Path| {
         let out = home
-            .tt_command(&["ingest", "pane-focus", &format!("--pane={pane}"), "--session=s"])
+            .tt(&["ingest", "pane-focus", &format!("--pane={pane}"), "--session=s"])
             .arg(format!("--cwd={}", cwd.display()))
             .env("PATH", &no_git)
             .output()
@@ -197,18 +216,18 @@ fn a_linked_worktree_belongs_to_its_repository_without_spawning_git() {
 #[test]
 fn a_second_event_for_the_same_pane_within_500_ms_is_dropped() {
     let home = Home::initialised();
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     sleep(Duration::from_millis(100));
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     assert_eq!(home.log_lines().len(), 1);
 }
 
 #[test]
 fn events_for_two_panes_100_ms_apart_are_both_kept() {
     let home = Home::initialised();
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     sleep(Duration::from_millis(100));
-    home.focus("%2", home.root());
+    focus(&home, "%2", home.root());
     let panes: Vec<_> = home.events().into_iter().map(|e| e.pane_id.unwrap()).collect();
     assert_eq!(panes, ["%1", "%2"]);
 }
@@ -216,9 +235,9 @@ fn events_for_two_panes_100_ms_apart_are_both_kept() {
 #[test]
 fn an_event_after_the_debounce_interval_is_kept() {
     let home = Home::initialised();
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     sleep(Duration::from_millis(600));
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     let events = home.events();
     assert_eq!(events.len(), 2);
     assert!(events[1].timestamp.as_millis() - events[0].timestamp.as_millis() >= 500);
@@ -227,8 +246,8 @@ fn an_event_after_the_debounce_interval_is_kept() {
 #[test]
 fn focus_and_scroll_of_one_pane_are_debounced_together() {
     let home = Home::initialised();
-    home.focus("%1", home.root());
-    let out = home.tt(&["ingest", "scroll", "--pane=%1", "--cwd=/", "--session=main"]);
+    focus(&home, "%1", home.root());
+    let out = home.run(&["ingest", "scroll", "--pane=%1", "--cwd=/", "--session=main"]);
     assert!(out.status.success());
     assert_eq!(home.log_lines().len(), 1);
 }
@@ -238,7 +257,7 @@ fn focus_and_scroll_of_one_pane_are_debounced_together() {
 #[test]
 fn the_debounce_looks_only_at_the_end_of_the_log() {
     let home = Home::initialised();
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     let first = home.log_lines().remove(0);
     let other = first.replace("%1", "%2");
     let mut log = fs::OpenOptions::new()
@@ -249,7 +268,7 @@ fn the_debounce_looks_only_at_the_end_of_the_log() {
         writeln!(log, "{other}").unwrap();
     }
     drop(log);
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     let last = home.events().pop().unwrap();
     assert_eq!(last.pane_id.as_deref(), Some("%1"));
     assert_ne!(last.id, Event::from_json(&first).unwrap().id);
@@ -258,14 +277,14 @@ fn the_debounce_looks_only_at_the_end_of_the_log() {
 #[test]
 fn an_event_after_a_torn_last_line_starts_on_its_own_line() {
     let home = Home::initialised();
-    home.focus("%1", home.root());
+    focus(&home, "%1", home.root());
     let mut log = fs::OpenOptions::new()
         .append(true)
         .open(home.event_log())
         .unwrap();
     log.write_all(br#"{"id":"cut short by a crash","#).unwrap();
     drop(log);
-    home.focus("%2", home.root());
+    focus(&home, "%2", home.root());
     let lines = home.log_lines();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1], r#"{"id":"cut short by a crash","#);
@@ -281,7 +300,7 @@ fn two_hundred_concurrent_ingests_leave_exactly_two_hundred_valid_lines() {
     let cwd = format!("--cwd={}", home.root().display());
     let children: Vec<_> = (0..200)
         .map(|i| {
-            home.tt_command(&[
+            home.tt(&[
                 "ingest",
                 "pane-focus",
                 &format!("--pane=%{i}"),
@@ -311,10 +330,10 @@ fn two_hundred_concurrent_ingests_leave_exactly_two_hundred_valid_lines() {
 #[test]
 fn hook_tmux_prints_the_shipped_hooks_calling_this_tt_by_absolute_path() {
     let home = Home::new();
-    let out = home.tt(&["hook", "tmux"]);
+    let out = home.run(&["hook", "tmux"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed = String::from_utf8(out.stdout).unwrap();
-    let exe = fs::canonicalize(TT).unwrap();
+    let exe = fs::canonicalize(tt_bin()).unwrap();
     let call = format!("; \"{}\" ingest ", exe.display());
     assert_eq!(printed.matches(&call).count(), 5, "{printed}");
 
@@ -367,7 +386,10 @@ fn every_tmux_value_in_the_hooks_is_shell_quoted() {
 
 #[test]
 fn ingest_is_a_group_whose_help_lists_the_tmux_subcommands() {
-    let out = Command::new(TT).args(["ingest", "--help"]).output().unwrap();
+    let out = Command::new(tt_bin())
+        .args(["ingest", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("pane-focus") && help.contains("scroll"), "{help}");
 }

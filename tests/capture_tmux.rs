@@ -2,7 +2,7 @@
 //!
 //! tmux must be installed: these tests fail (never skip) without it.
 
-mod capture_common;
+mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -11,7 +11,7 @@ use std::process::Output;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use capture_common::{Home, fake_repo};
+use common::{Home, fake_repo};
 use tt::event::Event;
 
 /// A tmux server on its own socket (in the test's directory), running the generated
@@ -23,7 +23,7 @@ struct Tmux<'a> {
 
 impl<'a> Tmux<'a> {
     fn start(home: &'a Home, name: &str, first_dir: &Path) -> Tmux<'a> {
-        let hooks = home.tt(&["hook", "tmux"]);
+        let hooks = home.run(&["hook", "tmux"]);
         assert!(
             hooks.status.success(),
             "tt hook tmux: {}",

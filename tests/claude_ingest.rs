@@ -9,19 +9,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Home, stderr};
+use common::{Home, claude_fixtures, copy_dir, stderr};
 use tt::event::{Event, kind};
 
 mod common;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/claude-projects");
 const GQC: &str = "258c7280-ae70-4798-800f-63464d01a85d";
 const TE: &str = "ae4a77f8-aedd-4bc1-888f-c94edc91af04";
 const GQC_LOG: &str =
     "-home-USER-projects-spotter-worktrees-spotter-gqc/258c7280-ae70-4798-800f-63464d01a85d.jsonl";
 const D6_LOG: &str = "-home-marco-projects-spotter/d6e0bada-1959-4eec-a9d2-0bfade768d8f.jsonl";
 
-/// A private home (see `common`) whose projects dir is a copy of the fixtures.
+/// A private home (see `common`) whose Claude projects are a copy of the fixtures.
 struct Env {
     home: Home,
     machine_id: String,
@@ -32,16 +31,12 @@ impl Env {
         let home = Home::new();
         let machine_id = home.init("test");
         let env = Env { home, machine_id };
-        copy_dir(Path::new(FIXTURES), &env.projects());
+        copy_dir(claude_fixtures(), &env.home.claude_projects());
         env
     }
 
-    fn projects(&self) -> PathBuf {
-        self.home.path().join("claude-projects")
-    }
-
     fn log(&self, relative: &str) -> PathBuf {
-        self.projects().join(relative)
+        self.home.claude_projects().join(relative)
     }
 
     fn manifest(&self) -> PathBuf {
@@ -69,17 +64,12 @@ impl Env {
     }
 
     fn events(&self) -> Vec<Event> {
-        let text = fs::read_to_string(self.home.event_log()).unwrap_or_default();
-        text.lines().map(|line| Event::from_json(line).unwrap()).collect()
-    }
-
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.home.database()).unwrap()
+        self.home.events()
     }
 
     /// session_id -> (parent_session_id, tool_call_count) from `agent_sessions`.
     fn session_rows(&self) -> BTreeMap<String, (Option<String>, i64)> {
-        let db = self.db();
+        let db = self.home.db();
         let mut stmt = db
             .prepare("SELECT session_id, parent_session_id, tool_call_count FROM agent_sessions")
             .unwrap();
@@ -87,19 +77,6 @@ impl Env {
             .unwrap()
             .map(Result::unwrap)
             .collect()
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 
@@ -210,7 +187,7 @@ fn user_messages_are_the_human_prompts_of_main_sessions() {
 fn the_first_prompt_of_a_session_is_its_starting_prompt() {
     let env = Env::new();
     env.ingest();
-    let db = env.db();
+    let db = env.home.db();
     let prompt: String = db
         .query_row(
             "SELECT starting_prompt FROM agent_sessions WHERE session_id = ?1",
@@ -514,7 +491,7 @@ fn export_carries_the_claude_events_and_session_records_without_ingest() {
 fn another_database_gets_every_session_even_when_nothing_is_new() {
     let env = Env::new();
     env.ingest();
-    let other = env.home.path().join("other.db");
+    let other = env.home.root().join("other.db");
     env.home
         .ok(&["--database", other.to_str().unwrap(), "ingest", "sessions"]);
     let db = rusqlite::Connection::open(&other).unwrap();

@@ -162,8 +162,8 @@ fn config_layers_defaults_then_file_then_environment_then_flags() {
 #[test]
 fn config_flag_beats_tt_config_variable() {
     let home = Home::new();
-    let a = home.path().join("a.toml");
-    let b = home.path().join("b.toml");
+    let a = home.root().join("a.toml");
+    let b = home.root().join("b.toml");
     std::fs::write(&a, "[sync]\nparallelism = 11\n").unwrap();
     std::fs::write(&b, "[sync]\nparallelism = 22\n").unwrap();
     let via_env = effective(&home, &["config"], &[("TT_CONFIG", a.to_str().unwrap())]);
@@ -220,7 +220,7 @@ fn a_missing_explicit_config_file_is_an_error() {
 #[test]
 fn a_database_of_schema_7_is_refused_and_left_untouched() {
     let home = Home::new();
-    let db = home.path().join("old.db");
+    let db = home.root().join("old.db");
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch("CREATE TABLE events (id TEXT); PRAGMA user_version = 7;")
@@ -240,13 +240,13 @@ fn a_database_of_schema_7_is_refused_and_left_untouched() {
         before,
         "the old database must not change"
     );
-    assert!(!home.path().join("old.db-wal").exists());
+    assert!(!home.root().join("old.db-wal").exists());
 }
 
 #[test]
 fn a_non_empty_database_without_version_is_refused() {
     let home = Home::new();
-    let db = home.path().join("foreign.db");
+    let db = home.root().join("foreign.db");
     rusqlite::Connection::open(&db)
         .unwrap()
         .execute_batch("CREATE TABLE t (x);")

@@ -2,13 +2,14 @@
 //! Real sshd; failures are wrapper scripts run on the remote side or unreachable
 //! aliases.
 
-mod support;
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::{Fleet, describe, summary_line};
+use common::describe;
+use common::fleet::{Fleet, summary_line};
 
 #[test]
 fn unreachable_and_cut_off_remotes_fail_alone_commit_nothing_and_a_fixed_resync_has_no_duplicates() {
@@ -77,6 +78,7 @@ fn a_remote_that_dies_mid_stream_keeps_its_old_cursor() {
     fleet.remote("alpha").add_events(&alpha, 0, 3);
     assert!(fleet.sync(&[]).status.success());
     let cursor_before: String = fleet
+        .hub
         .db()
         .query_row("SELECT last_event_id FROM machines", [], |r| r.get(0))
         .unwrap();
@@ -86,6 +88,7 @@ fn a_remote_that_dies_mid_stream_keeps_its_old_cursor() {
     let output = fleet.sync(&[]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     let cursor_after: String = fleet
+        .hub
         .db()
         .query_row("SELECT last_event_id FROM machines", [], |r| r.get(0))
         .unwrap();
@@ -191,8 +194,7 @@ fn ctrl_c_keeps_merged_remotes_and_leaves_the_rest_untouched() {
 
     let mut child = fleet
         .hub
-        .tt()
-        .arg("sync")
+        .tt(&["sync"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,11 +1,12 @@
 //! `tt sync` end to end against a real sshd: three remotes, each its own home behind
 //! its own `Host` alias.
 
-mod support;
+mod common;
 
 use std::time::{Duration, Instant};
 
-use support::{Fleet, describe, summary_line};
+use common::describe;
+use common::fleet::{Fleet, summary_line};
 
 fn assert_success(output: &std::process::Output) {
     assert!(output.status.success(), "{}", describe(output));
@@ -85,7 +86,7 @@ fn sync_without_arguments_imports_every_remote_once_and_later_only_what_is_new()
         assert!(row["last_event_id"].as_str().unwrap().starts_with(id.as_str()));
     }
 
-    let table = fleet.hub.tt().arg("machines").output().unwrap();
+    let table = fleet.hub.run(&["machines"]);
     assert_success(&table);
     let text = String::from_utf8_lossy(&table.stdout);
     for id in &ids {
@@ -217,7 +218,7 @@ fn sync_on_a_terminal(fleet: &Fleet, answer: &str) -> String {
         .hub
         .command("script")
         .env("TERM", "xterm")
-        .args(["-qec", &format!("'{}' sync", support::tt_bin()), "/dev/null"])
+        .args(["-qec", &format!("'{}' sync", common::tt_bin()), "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -274,8 +275,7 @@ fn tt_ssh_command_overrides_the_configured_ssh_command() {
 
     let output = fleet
         .hub
-        .tt()
-        .arg("sync")
+        .tt(&["sync"])
         .env("TT_SSH_COMMAND", &ssh)
         .output()
         .unwrap();

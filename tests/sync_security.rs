@@ -1,11 +1,11 @@
 //! Remote output and remote-derived values are untrusted (SPEC §9 step 6).
 
-mod support;
+mod common;
 
 use std::fs;
 
-use support::sshd::write_script;
-use support::{Fleet, describe, summary_line};
+use common::fleet::{Fleet, summary_line};
+use common::{describe, write_script};
 
 #[test]
 fn a_destination_starting_with_a_dash_is_refused_before_ssh_runs() {
@@ -58,6 +58,7 @@ fn events_under_another_machines_prefix_are_rejected_and_counted() {
     );
     assert_eq!(fleet.stored_events(&alpha), (4, 4));
     let stored: i64 = fleet
+        .hub
         .db()
         .query_row(
             "SELECT count(*) FROM events WHERE id IN (?1, ?2) OR machine_id = ?3",
@@ -67,7 +68,7 @@ fn events_under_another_machines_prefix_are_rejected_and_counted() {
         .unwrap();
     assert_eq!(stored, 0);
     // Rejected, not lost: both lines are kept in the hub's quarantine.
-    let quarantine = fs::read_to_string(fleet.hub.root.join("state/tt/quarantine.jsonl")).unwrap();
+    let quarantine = fs::read_to_string(fleet.hub.state_dir().join("quarantine.jsonl")).unwrap();
     assert_eq!(
         quarantine.lines().filter(|l| l.contains(other)).count(),
         2,
@@ -103,6 +104,7 @@ fn a_crafted_cursor_reaches_the_remote_as_one_word_and_runs_nothing() {
         p = pwned.display()
     );
     fleet
+        .hub
         .db()
         .execute("UPDATE machines SET last_event_id = ?1", [&crafted])
         .unwrap();
@@ -127,6 +129,7 @@ fn a_stored_cursor_that_is_not_an_event_id_is_not_sent() {
     fleet.remote("alpha").add_events(&alpha, 0, 2);
     assert!(fleet.sync(&[]).status.success());
     fleet
+        .hub
         .db()
         .execute("UPDATE machines SET last_event_id = 'x; rm -rf ~'", [])
         .unwrap();
@@ -148,8 +151,8 @@ fn a_remote_claiming_to_be_the_hub_is_refused() {
     let hub = fleet.hub.init("laptop");
     // alpha pretends to be the hub: same machine.json, events under the hub's id.
     fs::copy(
-        fleet.hub.root.join("data/tt/machine.json"),
-        fleet.remote("alpha").root.join("data/tt/machine.json"),
+        fleet.hub.data_dir().join("machine.json"),
+        fleet.remote("alpha").data_dir().join("machine.json"),
     )
     .unwrap();
     fleet.remote("alpha").add_events(&hub, 0, 3);

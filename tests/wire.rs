@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 
-use common::{Home, stderr};
+use common::{Home, claude_fixtures, copy_dir, stderr};
 use serde_json::Value;
 
 /// Appends tmux-like events to a machine's log the way the hooks would.
@@ -296,19 +296,6 @@ fn import_refuses_an_export_of_another_wire_format() {
     assert!(hub.ok(&["events"]).is_empty());
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Regression: a Claude log read again from the start (lost manifest, replaced log)
 /// used to re-append its events; a cursor naming one of them was then found at the
 /// later copy and the tmux events in between were never exported.
@@ -316,10 +303,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn a_lost_manifest_appends_no_duplicate_and_the_cursor_still_sends_everything_new() {
     let remote = Home::new();
     let id = remote.init("remote");
-    copy_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-projects"),
-        &remote.path().join("claude-projects"),
-    );
+    copy_dir(claude_fixtures(), &remote.claude_projects());
     let first = remote.ok(&["export"]);
     let last_event: Value = first
         .lines()

@@ -5,21 +5,20 @@
 //! missing, as the distribution's service would).
 
 use std::fs;
-use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Variables the generated client config may send with `SetEnv`.
-const ACCEPTED_ENV: &str = "XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME";
+/// Variables the generated client config may send with `SetEnv`: where a remote's
+/// home is (sshd sets HOME itself, to the real user's).
+const ACCEPTED_ENV: &str = "XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME TT_CLAUDE__PROJECTS_DIR";
 
 pub struct Sshd {
-    pub port: u16,
-    pub user: String,
-    pub client_key: PathBuf,
-    dir: PathBuf,
+    port: u16,
+    user: String,
+    client_key: PathBuf,
     child: Child,
 }
 
@@ -140,7 +139,6 @@ impl Sshd {
                         port,
                         user,
                         client_key,
-                        dir: dir.to_path_buf(),
                         child,
                     };
                 }
@@ -175,11 +173,6 @@ impl Sshd {
         }
         block
     }
-
-    /// The server's log so far, for assertion messages.
-    pub fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
-    }
 }
 
 impl Drop for Sshd {
@@ -187,12 +180,4 @@ impl Drop for Sshd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Writes an executable shell script.
-pub fn write_script(path: &Path, body: &str) {
-    let mut file = fs::File::create(path).unwrap();
-    writeln!(file, "#!/bin/sh\n{body}").unwrap();
-    drop(file);
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
