@@ -178,3 +178,24 @@ fn a_remote_label_cannot_smuggle_terminal_escapes() {
     assert!(!label.chars().any(char::is_control), "{label:?}");
     assert!(label.ends_with("box"), "{label:?}");
 }
+
+#[test]
+fn two_destinations_with_one_machine_id_are_reported_as_a_cloned_identity() {
+    let fleet = Fleet::new(&["alpha", "beta"]);
+    let first = fleet.sync(&["alpha"]);
+    assert!(first.status.success(), "{}", describe(&first));
+    // beta's disk was cloned from alpha's: same machine.json.
+    fs::copy(
+        fleet.remote("alpha").data_dir().join("machine.json"),
+        fleet.remote("beta").data_dir().join("machine.json"),
+    )
+    .unwrap();
+    let second = fleet.sync(&["beta"]);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("beta has the machine id") && stderr.contains("that alpha had"),
+        "{}",
+        describe(&second)
+    );
+    assert!(stderr.contains("run 'tt init' there"), "{}", describe(&second));
+}
