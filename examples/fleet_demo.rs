@@ -11,6 +11,9 @@
 //! Run: `cargo run --release --example fleet_demo` (set TT_DEMO_KEEP=1 to keep the
 //! directory and look around).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -61,7 +64,7 @@ fn main() {
             }
         }
         if n == 0 {
-            copy_dir(&fixtures(), &home.join("claude-projects"));
+            common::copy_dir(&common::claude_fixtures(), &home.join("claude-projects"));
         }
     }
 
@@ -164,24 +167,6 @@ exec sh -c "$*"
     fs::write(&path, script).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
     path
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude-projects")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-            fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).unwrap();
-        }
-    }
 }
 
 /// The tt binary of the same profile, built if needed (`cargo run --example` builds
