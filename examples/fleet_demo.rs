@@ -64,7 +64,7 @@ fn main() {
             }
         }
         if n == 0 {
-            common::copy_dir(&common::claude_fixtures(), &home.join("claude-projects"));
+            common::copy_dir(common::claude_fixtures(), &home.join("claude-projects"));
         }
     }
 
