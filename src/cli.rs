@@ -26,24 +26,24 @@ pub struct Cli {
 pub enum Command {
     /// Create this machine's identity (idempotent; --label renames it)
     Init(InitArgs),
-    /// Print the effective configuration (defaults, config.toml, TT_* variables) as TOML
-    Config(ConfigArgs),
-    /// Print this machine's events as JSONL (the sync wire format) on stdout
-    Export(ExportArgs),
-    /// Read JSONL events (or whole exports) from stdin into the database
-    Import(ImportArgs),
-    /// Print events from the database as JSONL
-    Events(EventsArgs),
+    /// Print the configuration that installs tt's hooks into another program
+    Hook(HookArgs),
+    /// Record an observation in this machine's event log (run by hooks, not by hand)
+    Ingest(IngestArgs),
     /// Pull events from remotes over ssh and merge them (no argument: every enabled remote)
     Sync(SyncArgs),
     /// List known machines: id, label, alias, last sync, events
     Machines(MachinesArgs),
+    /// Print events from the database as JSONL
+    Events(EventsArgs),
+    /// Print this machine's events as JSONL (the sync wire format) on stdout
+    Export(ExportArgs),
+    /// Read JSONL events (or whole exports) from stdin into the database
+    Import(ImportArgs),
+    /// Print the effective configuration (defaults, config.toml, TT_* variables) as TOML
+    Config(ConfigArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Record an observation in this machine's event log (run by hooks, not by hand)
-    Ingest(IngestArgs),
-    /// Print the configuration that installs tt's hooks into another program
-    Hook(HookArgs),
 }
 
 #[derive(Debug, Args)]
