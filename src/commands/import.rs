@@ -1,6 +1,6 @@
 use std::io;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::Ctx;
 use crate::cli::ImportArgs;
@@ -13,7 +13,8 @@ const SHOWN_REJECTIONS: usize = 20;
 pub fn run(_args: &ImportArgs, ctx: &Ctx) -> Result<()> {
     let mut store = Store::open(&ctx.database_path())?;
     let input = io::BufReader::with_capacity(1 << 20, io::stdin());
-    let (summary, rejected) = import_stream(&mut store, input)?;
+    let (summary, rejected) = import_stream(&mut store, input)
+        .with_context(|| format!("cannot import into {}", store.path.display()))?;
     let quarantine_file = ctx.paths.quarantine_file();
     quarantine(&quarantine_file, "stdin", &rejected)?;
     for bad in rejected.iter().take(SHOWN_REJECTIONS) {
