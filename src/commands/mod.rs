@@ -48,7 +48,33 @@ impl Ctx {
     }
 }
 
+/// Runs the command; errors SQLite reports tersely are turned into advice.
 pub fn dispatch(cli: Cli) -> Result<()> {
+    run(cli).map_err(explain)
+}
+
+/// A database held by another process past the busy timeout is the one SQLite error
+/// users meet in normal use (a report during a long sync); say what to do.
+fn explain(err: anyhow::Error) -> anyhow::Error {
+    let busy = err.chain().any(|cause| {
+        cause.downcast_ref::<rusqlite::Error>().is_some_and(|e| {
+            matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        })
+    });
+    if busy {
+        let what = err.to_string();
+        return anyhow::anyhow!(
+            "{what}: another process kept the database busy for too long (a running 'tt sync'?); \
+             try again when it has finished (what is already stored is not duplicated)"
+        );
+    }
+    err
+}
+
+fn run(cli: Cli) -> Result<()> {
     // These need no configuration: they work even when config.toml is broken.
     match &cli.command {
         Command::Completions(args) => return completions::run(args),
