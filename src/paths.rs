@@ -57,6 +57,18 @@ impl Paths {
     pub fn claude_manifest(&self) -> PathBuf {
         self.state_dir.join("claude-manifest.json")
     }
+    /// Hashes of the Claude-derived events already in the event log.
+    pub fn claude_emitted(&self) -> PathBuf {
+        self.state_dir.join("claude-emitted.bin")
+    }
+    /// Held while a Claude Code scan runs: one scan at a time.
+    pub fn claude_scan_lock(&self) -> PathBuf {
+        self.state_dir.join("claude-scan.lock")
+    }
+    /// Which manifest revision the local database's `agent_sessions` reflects.
+    pub fn claude_indexed_marker(&self) -> PathBuf {
+        self.state_dir.join("claude-indexed.json")
+    }
     pub fn quarantine_file(&self) -> PathBuf {
         self.state_dir.join("quarantine.jsonl")
     }

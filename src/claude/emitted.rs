@@ -36,7 +36,7 @@ pub struct Emitted {
 impl Emitted {
     /// Loads the set and brings it up to date with the event log.
     pub fn load(paths: &Paths) -> Result<Emitted> {
-        let mut emitted = read_file(&paths.state_dir.join("claude-emitted.bin")).unwrap_or(Emitted {
+        let mut emitted = read_file(&paths.claude_emitted()).unwrap_or(Emitted {
             hashes: HashSet::new(),
             log_len: 0,
         });
@@ -93,7 +93,7 @@ impl Emitted {
         for hash in &self.hashes {
             bytes.extend_from_slice(&hash.to_le_bytes());
         }
-        write_private_atomic(&paths.state_dir.join("claude-emitted.bin"), &bytes)
+        write_private_atomic(&paths.claude_emitted(), &bytes)
     }
 }
 

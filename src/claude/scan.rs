@@ -98,7 +98,7 @@ struct LogRead {
 /// saves the manifest. One scan runs at a time; tmux hooks are never held up (the
 /// event log is locked only for the append).
 pub fn scan_with(paths: &Paths, options: &ScanOptions) -> Result<ScanOutcome> {
-    let lock_path = paths.state_dir.join("claude-scan.lock");
+    let lock_path = paths.claude_scan_lock();
     let lock = open_private_append(&lock_path)?;
     lock.lock()
         .with_context(|| format!("cannot lock {}", lock_path.display()))?;

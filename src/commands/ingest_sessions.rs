@@ -23,7 +23,7 @@ pub fn run(_args: &IngestSessionsArgs, ctx: &Ctx) -> Result<()> {
     // `tt export` scans too, and a database moved aside must be refilled. The marker
     // skips the database when it already holds exactly this state of the manifest.
     let database = ctx.database_path();
-    let marker_path = ctx.paths.state_dir.join("claude-indexed.json");
+    let marker_path = ctx.paths.claude_indexed_marker();
     let marker = Indexed::load(&marker_path);
     let current = Indexed::of(&database, outcome.manifest_revision);
     let written = if marker.is_some() && marker == current {
