@@ -105,24 +105,21 @@ impl Store {
     }
 }
 
-/// Makes SQLite's terse errors actionable.
+/// Makes SQLite's terse errors at open actionable. A database kept busy is explained
+/// for every command in one place (`commands::dispatch`); here it gets the path.
 fn describe_sqlite_error(err: anyhow::Error, path: &Path) -> anyhow::Error {
-    if let Some(sqlite) = err.downcast_ref::<rusqlite::Error>() {
-        match sqlite.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
-                return anyhow!(
-                    "database {} is locked by another process; wait for it (a running 'tt sync'?) and try again",
-                    path.display()
-                );
-            }
-            Some(rusqlite::ErrorCode::NotADatabase) => {
-                return anyhow!(
-                    "{} is not a SQLite database; move it aside and run 'tt sync' to rebuild it",
-                    path.display()
-                );
-            }
-            _ => {}
-        }
+    let code = err
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code);
+    if code == Some(rusqlite::ErrorCode::NotADatabase) {
+        return anyhow!(
+            "{} is not a SQLite database; move it aside and run 'tt sync' to rebuild it",
+            path.display()
+        );
     }
-    err
+    match code {
+        // SQLite's own message does not say which file.
+        Some(_) => err.context(format!("cannot open database {}", path.display())),
+        None => err,
+    }
 }
