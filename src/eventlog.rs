@@ -60,10 +60,6 @@ impl LockedLog {
         Ok(LockedLog { file })
     }
 
-    pub fn file(&self) -> &File {
-        &self.file
-    }
-
     fn len(&self) -> Result<u64> {
         Ok(self
             .file

@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::config::Config;
-use crate::event::is_uuid;
 use crate::machine::Machine;
 use crate::paths::Paths;
 use crate::store::Store;
@@ -373,12 +372,8 @@ fn merge_one(
     interactive: bool,
     progress: &Progress,
 ) -> Result<Merged, Failure> {
-    let machine_id = batch.header.machine_id.to_ascii_lowercase();
-    if !is_uuid(&machine_id) {
-        return Err(Failure::new(
-            "the remote's header does not carry a valid machine id",
-        ));
-    }
+    // read_export refused any header whose machine id is not a lower-case UUID.
+    let machine_id = batch.header.machine_id.clone();
     let db = |e: anyhow::Error| Failure::new(format!("cannot merge into the database: {e:#}"));
     // A row made by `tt import` alone was never named by a sync: still "new".
     let known = machines::get(&store.conn, &machine_id)
