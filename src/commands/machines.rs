@@ -13,7 +13,11 @@ use crate::timestamp::Timestamp;
 
 pub fn run(args: &MachinesArgs, ctx: &Ctx) -> Result<()> {
     let rows = match Store::open_existing(&ctx.database_path())? {
-        Some(store) => machines::list(&store.conn)?,
+        Some(store) => {
+            let mut rows = machines::list(&store.conn)?;
+            machines::count_events(&store.conn, &mut rows)?;
+            rows
+        }
         None => Vec::new(),
     };
     if args.json {
@@ -72,7 +76,7 @@ fn render(rows: &[MachineRow], own_id: Option<&str>, now: Timestamp) -> Vec<Stri
                 .map(printable)
                 .unwrap_or_else(|| "-".to_string()),
             last_sync,
-            row.events.to_string(),
+            row.events.map_or_else(|| "-".to_string(), |n| n.to_string()),
         ]);
     }
     let widths: Vec<usize> = (0..5)
@@ -142,7 +146,7 @@ mod tests {
                 alias: Some("devbox".into()),
                 last_sync_at: Some(ago(120).to_string()),
                 last_event_id: None,
-                events: 1234,
+                events: Some(1234),
             },
             MachineRow {
                 machine_id: "b1b2c3d4-e5f6-4890-abcd-ef1234567890".into(),
@@ -150,7 +154,7 @@ mod tests {
                 alias: None,
                 last_sync_at: None,
                 last_event_id: None,
-                events: 7,
+                events: Some(7),
             },
         ];
         let lines = render(
@@ -176,7 +180,7 @@ mod tests {
             alias: None,
             last_sync_at: None,
             last_event_id: None,
-            events: 0,
+            events: Some(0),
         }];
         let value = to_json(&rows);
         let machine = value["machines"][0].as_object().unwrap();

@@ -12,12 +12,13 @@ pub struct MachineRow {
     pub alias: Option<String>,
     pub last_sync_at: Option<String>,
     pub last_event_id: Option<String>,
-    /// Events of this machine in the database.
-    pub events: u64,
+    /// Events of this machine in the database, once [`count_events`] has counted
+    /// them. Counting reads the whole events table, so the lookups the sync makes for
+    /// its cursors leave it out.
+    pub events: Option<u64>,
 }
 
-const SELECT: &str = "SELECT m.machine_id, m.label, m.alias, m.last_sync_at, m.last_event_id,
-        (SELECT count(*) FROM events e WHERE e.machine_id = m.machine_id)
+const SELECT: &str = "SELECT m.machine_id, m.label, m.alias, m.last_sync_at, m.last_event_id
     FROM machines m";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<MachineRow> {
@@ -27,7 +28,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<MachineRow> {
         alias: row.get(2)?,
         last_sync_at: row.get(3)?,
         last_event_id: row.get(4)?,
-        events: row.get::<_, i64>(5)? as u64,
+        events: None,
     })
 }
 
@@ -51,6 +52,18 @@ pub fn by_alias(conn: &Connection, alias: &str) -> Result<Option<MachineRow>> {
             from_row,
         )
         .optional()?)
+}
+
+/// Fills in `events` of every row, with one pass over the events table.
+pub fn count_events(conn: &Connection, rows: &mut [MachineRow]) -> Result<()> {
+    let mut stmt = conn.prepare("SELECT machine_id, count(*) FROM events GROUP BY machine_id")?;
+    let counts = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+        .collect::<rusqlite::Result<std::collections::HashMap<_, _>>>()?;
+    for row in rows {
+        row.events = Some(counts.get(&row.machine_id).copied().unwrap_or(0));
+    }
+    Ok(())
 }
 
 /// Every known machine, by label.
