@@ -21,6 +21,8 @@ pub mod source {
 pub mod kind {
     pub const PANE_FOCUS: &str = "tmux_pane_focus";
     pub const SCROLL: &str = "tmux_scroll";
+    /// The terminal around tmux: `action` is focus_in/focus_out/attached/detached.
+    pub const CLIENT: &str = "tmux_client";
     pub const AGENT_SESSION: &str = "agent_session";
     pub const USER_MESSAGE: &str = "user_message";
     pub const AGENT_TOOL_USE: &str = "agent_tool_use";
