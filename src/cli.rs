@@ -36,6 +36,14 @@ pub enum Command {
     Machines(MachinesArgs),
     /// Print events from the database as JSONL
     Events(EventsArgs),
+    /// List streams (a project on a machine) with their time, tags and last activity
+    Streams(StreamsArgs),
+    /// Add tags to a stream (reports roll streams up by tag)
+    Tag(TagArgs),
+    /// Remove tags from a stream
+    Untag(TagArgs),
+    /// Re-infer streams and re-allocate time (tt sync does this for what is new)
+    Recompute(RecomputeArgs),
     /// Print this machine's events as JSONL (the sync wire format) on stdout
     Export(ExportArgs),
     /// Read JSONL events (or whole exports) from stdin into the database
@@ -67,6 +75,34 @@ pub struct EventsArgs {
     /// Only events of this machine (id or label)
     #[arg(long, value_name = "ID|LABEL")]
     pub machine: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StreamsArgs {
+    /// Print JSON: {"streams": [{id, name, machine_id, machine_label, project, direct_ms,
+    /// delegated_ms, tags, first_event_at, last_event_at}]}
+    #[arg(long)]
+    pub json: bool,
+    /// Count time from this local date (YYYY-MM-DD) on instead of all time
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The stream: its id, a unique id prefix, or its unique name
+    #[arg(value_name = "STREAM")]
+    pub stream: String,
+    /// Tags, e.g. acme or client:acme
+    #[arg(value_name = "TAG", required = true)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecomputeArgs {
+    /// Redo everything instead of what events not yet recomputed can change
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,10 @@ pub mod ingest;
 pub mod ingest_sessions;
 pub mod init;
 pub mod machines;
+pub mod recompute;
+pub mod streams;
 pub mod sync;
+pub mod tag;
 
 use std::path::PathBuf;
 
@@ -97,6 +100,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Events(args) => events::run(&args, &ctx),
         Command::Sync(args) => sync::run(&args, &ctx),
         Command::Machines(args) => machines::run(&args, &ctx),
+        Command::Streams(args) => streams::run(&args, &ctx),
+        Command::Tag(args) => tag::run(&args, &ctx, tag::Change::Add),
+        Command::Untag(args) => tag::run(&args, &ctx, tag::Change::Remove),
+        Command::Recompute(args) => recompute::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }

@@ -5,6 +5,7 @@ pub mod import;
 pub mod machines;
 pub mod schema;
 pub mod sessions;
+pub mod streams;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -72,6 +73,7 @@ impl Store {
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if version == SCHEMA_VERSION {
             self.set_pragmas()?;
+            self.ensure_derived()?;
             return Ok(());
         }
         if version == 0 && tables == 0 {
@@ -80,6 +82,7 @@ impl Store {
             self.set_pragmas()?;
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(schema::CREATE)?;
+            tx.execute_batch(schema::DERIVED)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             return Ok(());
@@ -95,6 +98,21 @@ impl Store {
              move it aside (mv {0} {0}.old) and run 'tt sync' to rebuild it",
             self.path.display()
         )
+    }
+
+    /// Adds the derived tables when an older database of this version lacks them. A
+    /// read-only open (a report during a sync) finds them present and writes nothing.
+    fn ensure_derived(&self) -> Result<()> {
+        let present: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name IN \
+             ('intervals', 'cwd_projects', 'events_pending', 'events_by_stream', 'events_by_machine_cwd')",
+            [],
+            |r| r.get(0),
+        )?;
+        if present < 5 {
+            self.conn.execute_batch(schema::DERIVED)?;
+        }
+        Ok(())
     }
 
     fn set_pragmas(&self) -> Result<()> {

@@ -64,3 +64,34 @@ CREATE TABLE agent_sessions (
 ) WITHOUT ROWID;
 CREATE INDEX agent_sessions_by_parent ON agent_sessions(parent_session_id);
 "#;
+
+/// Tables and indexes derived from the events by `tt recompute` (and the corrections
+/// log). Created when missing on every open, so a database written by an earlier tt of
+/// the same schema version gains them without a migration: they hold nothing that a
+/// recompute cannot rebuild.
+pub const DERIVED: &str = r#"
+-- Direct and delegated time, coalesced: [start_ms, end_ms) of one kind for one stream
+-- (NULL: unassigned) on one machine. Reports read these instead of the events.
+CREATE TABLE IF NOT EXISTS intervals (
+    start_ms   INTEGER NOT NULL,
+    end_ms     INTEGER NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('direct', 'delegated')),
+    stream_id  TEXT,
+    machine_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS intervals_by_end ON intervals(end_ms);
+
+-- What each machine's events taught about directories (SPEC §10 inference).
+CREATE TABLE IF NOT EXISTS cwd_projects (
+    machine_id TEXT NOT NULL,
+    cwd        TEXT NOT NULL,
+    project    TEXT NOT NULL,
+    first_at   INTEGER NOT NULL,
+    PRIMARY KEY (machine_id, cwd)
+) WITHOUT ROWID;
+
+-- Events not yet seen by a recompute.
+CREATE INDEX IF NOT EXISTS events_pending ON events(timestamp) WHERE assignment_source IS NULL;
+CREATE INDEX IF NOT EXISTS events_by_stream ON events(stream_id, timestamp);
+CREATE INDEX IF NOT EXISTS events_by_machine_cwd ON events(machine_id, cwd);
+"#;

@@ -1,0 +1,3 @@
+//! Reports: periods, roll-ups, and their text, JSON and CSV renderings.
+
+pub mod format;

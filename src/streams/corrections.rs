@@ -1,0 +1,216 @@
+//! The user's decisions (SPEC §10 "Corrections") as the recompute sees them: rules that
+//! move events to a stream or hand them back to inference, project aliases from merges,
+//! names from renames, and streams the user created. They are applied after inference
+//! on every recompute, in the order they were made (the last matching rule wins), so
+//! they survive every recompute and every later sync.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::allocate::Millis;
+
+/// Which events a rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selector {
+    /// An agent session and its subagents (`<session>/agent-<id>`).
+    Session {
+        machine_id: Option<String>,
+        session_id: String,
+    },
+    /// Events by id.
+    Events { ids: Vec<String> },
+    /// Events in `[start, end)`, optionally of one machine and below one directory.
+    Range {
+        start: Millis,
+        end: Millis,
+        machine_id: Option<String>,
+        cwd_prefix: Option<String>,
+    },
+}
+
+/// One rule: events matching `selector` go to `stream` (`None`: back to inference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub stream: Option<String>,
+    pub selector: Selector,
+}
+
+/// What the recompute needs to know about a stream a correction names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamInfo {
+    pub machine_id: String,
+    pub project: Option<String>,
+}
+
+/// Every correction, resolved to stream and machine ids.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Corrections {
+    pub rules: Vec<Rule>,
+    /// (machine_id, project) -> stream id: where a merged stream's projects now go.
+    pub aliases: HashMap<(String, String), String>,
+    /// stream id -> the name the user gave it.
+    pub names: HashMap<String, String>,
+    /// Streams the user created or referred to, so they exist without inferred events.
+    pub streams: HashMap<String, StreamInfo>,
+    /// Streams the user created (`tt streams new`): kept even with no events.
+    pub created: Vec<String>,
+}
+
+/// The facts about one event a rule can test.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRef<'a> {
+    pub id: Option<&'a str>,
+    pub machine_id: &'a str,
+    pub at: Millis,
+    pub cwd: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+}
+
+/// The outcome of the rules for one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// No rule matched, or the last one was an unassign: inference decides.
+    Infer,
+    /// The user put the event in this stream.
+    User(&'a str),
+}
+
+impl Corrections {
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.aliases.is_empty()
+    }
+
+    /// Whether any rule selects events by id (the recompute then loads ids).
+    pub fn needs_event_ids(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| matches!(r.selector, Selector::Events { .. }))
+    }
+
+    /// The stream an inferred (machine, project) goes to, after merges.
+    pub fn alias<'a>(&'a self, machine_id: &str, project: &str) -> Option<&'a str> {
+        if self.aliases.is_empty() {
+            return None;
+        }
+        self.aliases
+            .get(&(machine_id.to_string(), project.to_string()))
+            .map(String::as_str)
+    }
+
+    /// Applies the rules in order; the last matching one decides.
+    pub fn decide(&self, event: &EventRef) -> Decision<'_> {
+        let mut decision = Decision::Infer;
+        for rule in &self.rules {
+            if rule.selector.matches(event) {
+                decision = match &rule.stream {
+                    Some(stream) => Decision::User(stream),
+                    None => Decision::Infer,
+                };
+            }
+        }
+        decision
+    }
+}
+
+impl Selector {
+    pub fn matches(&self, event: &EventRef) -> bool {
+        match self {
+            Selector::Session {
+                machine_id,
+                session_id,
+            } => {
+                machine_id.as_deref().is_none_or(|m| m == event.machine_id)
+                    && event.session_id.is_some_and(|s| {
+                        s == session_id
+                            || s.strip_prefix(session_id.as_str())
+                                .is_some_and(|rest| rest.starts_with("/agent-"))
+                    })
+            }
+            Selector::Events { ids } => event.id.is_some_and(|id| ids.iter().any(|i| i == id)),
+            Selector::Range {
+                start,
+                end,
+                machine_id,
+                cwd_prefix,
+            } => {
+                event.at >= *start
+                    && event.at < *end
+                    && machine_id.as_deref().is_none_or(|m| m == event.machine_id)
+                    && cwd_prefix
+                        .as_deref()
+                        .is_none_or(|p| event.cwd.is_some_and(|cwd| is_under(cwd, p)))
+            }
+        }
+    }
+}
+
+/// `path` is `prefix` or inside it (component-wise: `/a/bc` is not under `/a/b`).
+pub fn is_under(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() {
+        return path.starts_with('/');
+    }
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event<'a>(at: Millis, cwd: &'a str, session: Option<&'a str>) -> EventRef<'a> {
+        EventRef {
+            id: None,
+            machine_id: "m1",
+            at,
+            cwd: Some(cwd),
+            session_id: session,
+        }
+    }
+
+    #[test]
+    fn the_last_matching_rule_wins_and_unassign_hands_back_to_inference() {
+        let range = |start, end| Selector::Range {
+            start,
+            end,
+            machine_id: Some("m1".into()),
+            cwd_prefix: None,
+        };
+        let corrections = Corrections {
+            rules: vec![
+                Rule {
+                    stream: Some("a".into()),
+                    selector: range(0, 100),
+                },
+                Rule {
+                    stream: None,
+                    selector: range(50, 60),
+                },
+            ],
+            ..Corrections::default()
+        };
+        assert_eq!(corrections.decide(&event(10, "/x", None)), Decision::User("a"));
+        assert_eq!(corrections.decide(&event(55, "/x", None)), Decision::Infer);
+        assert_eq!(corrections.decide(&event(100, "/x", None)), Decision::Infer);
+    }
+
+    #[test]
+    fn a_session_rule_takes_its_subagents_too() {
+        let sel = Selector::Session {
+            machine_id: None,
+            session_id: "s1".into(),
+        };
+        assert!(sel.matches(&event(0, "/x", Some("s1"))));
+        assert!(sel.matches(&event(0, "/x", Some("s1/agent-a1"))));
+        assert!(!sel.matches(&event(0, "/x", Some("s10"))));
+    }
+
+    #[test]
+    fn cwd_prefixes_match_whole_components() {
+        assert!(is_under("/a/b", "/a/b"));
+        assert!(is_under("/a/b/c", "/a/b/"));
+        assert!(!is_under("/a/bc", "/a/b"));
+    }
+}

@@ -1,0 +1,740 @@
+//! `tt recompute`: the database edge of inference and allocation.
+//!
+//! Full (`--all`): every event is read once (compactly: interned strings, no payload
+//! but for the few types whose meaning is in it), streams are re-inferred, time is
+//! re-allocated, and the derived tables are rewritten where they differ.
+//!
+//! Incremental (after a sync): only events no recompute has seen yet are inferred
+//! (plus older events whose directory just got a project), and time is re-allocated
+//! from `cut`, the earliest moment they can change, using the events from
+//! `cut - lookback` on (the longest rule window: before that, nothing reaches past
+//! `cut`). Intervals before `cut` stay; those crossing it are cut there and re-joined
+//! with what follows, so both ways give the same rows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Deserialize;
+
+use super::allocate::{self, Input, Interval, Kind, Millis, Params, Signal};
+use super::corrections::{Corrections, Decision, EventRef};
+use super::infer::{self, NameRequest, ProjectMap};
+use crate::event::kind;
+use crate::store::Store;
+use crate::timestamp::Timestamp;
+
+/// Which part to redo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything.
+    All,
+    /// What events not yet recomputed can change.
+    New,
+    /// Every event at or after this instant is re-inferred and re-allocated (after a
+    /// correction that reaches back to it).
+    From(Millis),
+}
+
+/// What a recompute did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Events whose stream was (re)decided.
+    pub inferred: u64,
+    /// Of those, the ones whose stream changed.
+    pub changed: u64,
+    /// Events read for the allocation.
+    pub read: u64,
+    /// Re-allocated from here (None: nothing to do).
+    pub from: Option<Millis>,
+    pub streams: u64,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Strings stored once, referred to by index.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn get(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    fn opt(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NONE, |s| self.get(s))
+    }
+
+    fn name(&self, i: u32) -> Option<&str> {
+        (i != NONE).then(|| self.names[i as usize].as_str())
+    }
+}
+
+/// The allocation meaning of an event, from its type and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Meaning {
+    Focus,
+    /// A human prompt: focus unless its session is a subagent's.
+    Prompt,
+    Blur,
+    Idle(Millis),
+    ToolUse,
+    Ended,
+    Nothing,
+}
+
+#[derive(Deserialize)]
+struct Aux<'a> {
+    #[serde(borrow)]
+    action: Option<&'a str>,
+    #[serde(borrow)]
+    status: Option<&'a str>,
+    idle_duration_ms: Option<i64>,
+}
+
+fn meaning(kind_: &str, payload: Option<&str>) -> Meaning {
+    let aux = || payload.and_then(|p| serde_json::from_str::<Aux>(p).ok());
+    match kind_ {
+        kind::PANE_FOCUS | kind::SCROLL => Meaning::Focus,
+        kind::USER_MESSAGE => Meaning::Prompt,
+        kind::AGENT_TOOL_USE => Meaning::ToolUse,
+        kind::CLIENT => match aux().and_then(|a| a.action) {
+            Some("focus_in" | "attached") => Meaning::Focus,
+            Some("focus_out" | "detached") => Meaning::Blur,
+            _ => Meaning::Nothing,
+        },
+        kind::AGENT_SESSION => match aux().and_then(|a| a.action) {
+            Some("ended") => Meaning::Ended,
+            _ => Meaning::Nothing,
+        },
+        kind::AFK_CHANGE => match aux() {
+            Some(Aux {
+                status: Some("idle"),
+                idle_duration_ms,
+                ..
+            }) => Meaning::Idle(idle_duration_ms.unwrap_or(0).max(0)),
+            _ => Meaning::Nothing,
+        },
+        _ => Meaning::Nothing,
+    }
+}
+
+/// Types whose payload the recompute reads.
+const PAYLOAD_TYPES: &str = "('tmux_client', 'agent_session', 'afk_change')";
+
+/// One event, compactly.
+#[derive(Debug, Clone)]
+struct Row {
+    rowid: i64,
+    at: Millis,
+    machine: u32,
+    cwd: u32,
+    git: u32,
+    session: u32,
+    id: u32,
+    meaning: Meaning,
+    /// Stream id as stored (interned in `streams`), NONE when none.
+    stored: u32,
+    /// assignment_source as stored: None (never recomputed), Some(false) inferred,
+    /// Some(true) user.
+    stored_user: Option<bool>,
+}
+
+/// Everything loaded for one recompute.
+#[derive(Default)]
+struct Loaded {
+    rows: Vec<Row>,
+    machines: Interner,
+    strings: Interner,
+    streams: Interner,
+}
+
+impl Loaded {
+    fn read(&mut self, conn: &Connection, sql: &str, args: impl rusqlite::Params, ids: bool) -> Result<()> {
+        let mut stmt = conn.prepare(sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let ts = r.get_ref(2)?.as_str()?;
+            let at = ts
+                .parse::<Timestamp>()
+                .map(Timestamp::as_millis)
+                .with_context(|| format!("event with an unreadable timestamp {ts:?} in the database"))?;
+            let kind_: &str = r.get_ref(3)?.as_str()?;
+            let payload: Option<&str> = r.get_ref(7)?.as_str_or_null()?;
+            let source: Option<&str> = r.get_ref(9)?.as_str_or_null()?;
+            let id = if ids {
+                self.strings.get(r.get_ref(10)?.as_str()?)
+            } else {
+                NONE
+            };
+            let row = Row {
+                rowid: r.get(0)?,
+                at,
+                machine: self.machines.get(r.get_ref(1)?.as_str()?),
+                cwd: self.strings.opt(r.get_ref(4)?.as_str_or_null()?),
+                git: self.strings.opt(r.get_ref(5)?.as_str_or_null()?),
+                session: self.strings.opt(r.get_ref(6)?.as_str_or_null()?),
+                id,
+                meaning: meaning(kind_, payload),
+                stored: self.streams.opt(r.get_ref(8)?.as_str_or_null()?),
+                stored_user: source.map(|s| s == "user"),
+            };
+            self.rows.push(row);
+        }
+        Ok(())
+    }
+}
+
+fn select(ids: bool, filter: &str) -> String {
+    format!(
+        "SELECT rowid, machine_id, timestamp, type, cwd, git_project, session_id,
+                CASE WHEN type IN {PAYLOAD_TYPES} THEN payload END, stream_id, assignment_source{}
+         FROM events {filter}",
+        if ids { ", id" } else { "" }
+    )
+}
+
+/// The agent sessions' family: subagent -> parent, and each session's directory.
+#[derive(Default)]
+struct Sessions {
+    /// (machine_id, session_id) -> (parent session id, project_path)
+    rows: HashMap<(String, String), (Option<String>, Option<String>)>,
+}
+
+impl Sessions {
+    fn load(conn: &Connection) -> Result<Sessions> {
+        let mut stmt = conn
+            .prepare("SELECT machine_id, session_id, parent_session_id, project_path FROM agent_sessions")?;
+        let rows = stmt
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Sessions { rows })
+    }
+
+    /// The top-level session of `session` (itself when it is one).
+    fn root<'a>(&'a self, machine: &str, session: &'a str) -> &'a str {
+        if let Some((Some(parent), _)) = self.rows.get(&(machine.to_string(), session.to_string())) {
+            return parent;
+        }
+        match session.find("/agent-") {
+            Some(cut) => &session[..cut],
+            None => session,
+        }
+    }
+
+    fn is_subagent(&self, machine: &str, session: &str) -> bool {
+        self.root(machine, session) != session
+    }
+
+    /// The directory of a subagent's parent, when the parent is known.
+    fn parent_dir(&self, machine: &str, session: &str) -> Option<&str> {
+        let root = self.root(machine, session);
+        if root == session {
+            return None;
+        }
+        self.rows
+            .get(&(machine.to_string(), root.to_string()))
+            .and_then(|(_, path)| path.as_deref())
+            .filter(|p| !p.is_empty())
+    }
+}
+
+/// Reads the project maps of every machine (incremental) from `cwd_projects`.
+fn load_maps(conn: &Connection) -> Result<HashMap<String, ProjectMap>> {
+    let mut maps: HashMap<String, ProjectMap> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT machine_id, cwd, project, first_at FROM cwd_projects")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let machine: String = r.get(0)?;
+        let cwd: &str = r.get_ref(1)?.as_str()?;
+        let project: &str = r.get_ref(2)?.as_str()?;
+        maps.entry(machine).or_default().learn(cwd, project, r.get(3)?);
+    }
+    Ok(maps)
+}
+
+/// The decided stream of one row: (stream id, user decision?).
+fn decide(
+    row: &Row,
+    loaded: &Loaded,
+    maps: &HashMap<String, ProjectMap>,
+    sessions: &Sessions,
+    corrections: &Corrections,
+    keys: &mut BTreeMap<String, (String, String)>,
+) -> (Option<String>, bool) {
+    let machine = loaded
+        .machines
+        .name(row.machine)
+        .expect("every row has a machine");
+    let cwd = loaded.strings.name(row.cwd);
+    let session = loaded.strings.name(row.session);
+    if !corrections.rules.is_empty() {
+        let event = EventRef {
+            id: loaded.strings.name(row.id),
+            machine_id: machine,
+            at: row.at,
+            cwd,
+            session_id: session,
+        };
+        if let Decision::User(stream) = corrections.decide(&event) {
+            return (Some(stream.to_string()), true);
+        }
+    }
+    let dir = session.and_then(|s| sessions.parent_dir(machine, s)).or(cwd);
+    let empty = ProjectMap::default();
+    let map = maps.get(machine).unwrap_or(&empty);
+    let git = if dir == cwd {
+        loaded.strings.name(row.git)
+    } else {
+        None
+    };
+    let Some(project) = infer::project_of(git, dir, map) else {
+        return (None, false);
+    };
+    if let Some(alias) = corrections.alias(machine, project) {
+        return (Some(alias.to_string()), false);
+    }
+    let id = infer::stream_id(machine, project);
+    if !keys.contains_key(&id) {
+        keys.insert(id.clone(), (machine.to_string(), project.to_string()));
+    }
+    (Some(id), false)
+}
+
+/// Recomputes `scope`. Runs in one transaction: readers see the old or the new state.
+pub fn recompute(
+    store: &mut Store,
+    scope: Scope,
+    params: &Params,
+    corrections: &Corrections,
+) -> Result<Outcome> {
+    let tx = store.conn.transaction()?;
+    let outcome = run(&tx, scope, params, corrections)?;
+    tx.commit().context("cannot save the recomputed streams")?;
+    Ok(outcome)
+}
+
+fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
+    let ids = corrections.needs_event_ids();
+    let sessions = Sessions::load(tx)?;
+    let mut loaded = Loaded::default();
+    let mut outcome = Outcome::default();
+    // stream id -> (machine, project) for streams inference produced.
+    let mut keys: BTreeMap<String, (String, String)> = BTreeMap::new();
+
+    // 1. Which rows are re-decided, the project maps, and `cut`.
+    let (maps, cut, redo_from) = match scope {
+        Scope::All => {
+            loaded.read(tx, &select(ids, ""), [], ids)?;
+            let mut maps: HashMap<String, ProjectMap> = HashMap::new();
+            for row in &loaded.rows {
+                if let (Some(cwd), Some(git)) = (loaded.strings.name(row.cwd), loaded.strings.name(row.git)) {
+                    let machine = loaded.machines.name(row.machine).unwrap();
+                    maps.entry(machine.to_string())
+                        .or_default()
+                        .learn(cwd, git, row.at);
+                }
+            }
+            (maps, None, Millis::MIN)
+        }
+        Scope::From(from) => {
+            let maps = load_maps(tx)?;
+            let window = from - params.lookback();
+            loaded.read(
+                tx,
+                &select(ids, "WHERE timestamp >= ?1"),
+                [Timestamp::from_millis(window).to_string()],
+                ids,
+            )?;
+            (maps, Some(from), from)
+        }
+        Scope::New => {
+            let mut pending = Loaded::default();
+            pending.read(tx, &select(ids, "WHERE assignment_source IS NULL"), [], ids)?;
+            if pending.rows.is_empty() {
+                return Ok(outcome);
+            }
+            let mut maps = load_maps(tx)?;
+            // Directories whose answer changed: older events below them may move.
+            let mut changed_dirs: BTreeSet<(String, String)> = BTreeSet::new();
+            for row in &pending.rows {
+                if let (Some(cwd), Some(git)) = (pending.strings.name(row.cwd), pending.strings.name(row.git))
+                {
+                    let machine = pending.machines.name(row.machine).unwrap();
+                    if maps
+                        .entry(machine.to_string())
+                        .or_default()
+                        .learn(cwd, git, row.at)
+                    {
+                        changed_dirs.insert((machine.to_string(), cwd.to_string()));
+                    }
+                }
+            }
+            let mut cut = Millis::MAX;
+            for row in &pending.rows {
+                let effect = match row.meaning {
+                    Meaning::Idle(idle) => row.at - idle,
+                    _ => row.at,
+                };
+                cut = cut.min(effect);
+            }
+            // Older events in changed directories whose stream would now differ.
+            let mut moved: HashSet<i64> = HashSet::new();
+            for (machine, dir) in &changed_dirs {
+                let mut older = Loaded::default();
+                older.read(
+                    tx,
+                    &select(
+                        ids,
+                        "WHERE machine_id = ?1 AND (cwd = ?2 OR (cwd >= ?2 || '/' AND cwd < ?2 || '0'))
+                           AND assignment_source IS NOT NULL",
+                    ),
+                    params![machine, dir],
+                    ids,
+                )?;
+                for row in &older.rows {
+                    if row.stored_user == Some(true) {
+                        continue;
+                    }
+                    let (stream, _) = decide(row, &older, &maps, &sessions, corrections, &mut keys);
+                    if stream.as_deref() != older.streams.name(row.stored) {
+                        moved.insert(row.rowid);
+                        cut = cut.min(row.at);
+                    }
+                }
+            }
+            let window = cut.saturating_sub(params.lookback());
+            loaded.read(
+                tx,
+                &select(ids, "WHERE timestamp >= ?1"),
+                [Timestamp::from_millis(window).to_string()],
+                ids,
+            )?;
+            // Moved rows are redone below by marking them never-recomputed.
+            for row in &mut loaded.rows {
+                if moved.contains(&row.rowid) {
+                    row.stored_user = None;
+                }
+            }
+            (maps, Some(cut), Millis::MAX)
+        }
+    };
+
+    // 2. Decide streams.
+    let mut decided: Vec<u32> = Vec::with_capacity(loaded.rows.len());
+    let mut updates: Vec<(i64, Option<String>, &'static str)> = Vec::new();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    for i in 0..loaded.rows.len() {
+        let row = &loaded.rows[i];
+        let redo = row.stored_user.is_none() || row.at >= redo_from;
+        if !redo {
+            decided.push(row.stored);
+            continue;
+        }
+        outcome.inferred += 1;
+        let (stream, user) = decide(row, &loaded, &maps, &sessions, corrections, &mut keys);
+        let source = if user { "user" } else { "inferred" };
+        let old = loaded.streams.name(row.stored).map(str::to_string);
+        let old_user = row.stored_user;
+        let rowid = row.rowid;
+        let index = loaded.streams.opt(stream.as_deref());
+        decided.push(index);
+        if old != stream || old_user != Some(user) {
+            if old != stream {
+                outcome.changed += 1;
+                touched.extend(old);
+                touched.extend(stream.clone());
+            }
+            updates.push((rowid, stream, source));
+        }
+    }
+    {
+        let mut stmt =
+            tx.prepare_cached("UPDATE events SET stream_id = ?2, assignment_source = ?3 WHERE rowid = ?1")?;
+        for (rowid, stream, source) in &updates {
+            stmt.execute(params![rowid, stream, source])?;
+        }
+    }
+
+    // 3. Allocate.
+    let mut session_ix: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut inputs: Vec<Input> = Vec::with_capacity(loaded.rows.len());
+    for (row, &stream) in loaded.rows.iter().zip(&decided) {
+        let machine_name = loaded.machines.name(row.machine).unwrap();
+        let mut session = || {
+            let next = session_ix.len() as u32;
+            *session_ix.entry((row.machine, row.session)).or_insert(next)
+        };
+        let signal = match row.meaning {
+            Meaning::Focus => Signal::Focus,
+            Meaning::Prompt => match loaded.strings.name(row.session) {
+                Some(s) if sessions.is_subagent(machine_name, s) => continue,
+                _ => Signal::Focus,
+            },
+            Meaning::Blur => Signal::Blur,
+            Meaning::Idle(idle_ms) => Signal::Idle { idle_ms },
+            Meaning::ToolUse if row.session != NONE => Signal::ToolUse { session: session() },
+            Meaning::Ended if row.session != NONE => Signal::SessionEnded { session: session() },
+            _ => continue,
+        };
+        inputs.push(Input {
+            at: row.at,
+            machine: row.machine,
+            stream: (stream != NONE).then_some(stream),
+            signal,
+        });
+    }
+    outcome.read = loaded.rows.len() as u64;
+    allocate::sort_inputs(&mut inputs);
+    let mut intervals = allocate::allocate(&inputs, params);
+    if let Some(cut) = cut {
+        intervals = allocate::clip(&intervals, cut, Millis::MAX);
+    }
+    write_intervals(tx, &intervals, cut, &loaded)?;
+    outcome.from = Some(cut.unwrap_or(Millis::MIN));
+
+    // 4. The project maps and the streams table.
+    write_maps(tx, &maps, scope)?;
+    if scope == Scope::All {
+        touched.extend(keys.keys().cloned());
+        let mut stmt = tx.prepare("SELECT id FROM streams")?;
+        let existing = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        touched.extend(existing);
+    }
+    touched.extend(corrections.created.iter().cloned());
+    outcome.streams = refresh_streams(tx, &touched, &keys, corrections)?;
+    Ok(outcome)
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Direct => "direct",
+        Kind::Delegated => "delegated",
+    }
+}
+
+/// Replaces the stored intervals from `cut` on (everything when `cut` is None) with
+/// `intervals`, joining those that touch at `cut`.
+fn write_intervals(
+    tx: &Transaction,
+    intervals: &[Interval],
+    cut: Option<Millis>,
+    loaded: &Loaded,
+) -> Result<()> {
+    let stream_name = |i: &Interval| i.stream.and_then(|s| loaded.streams.name(s)).map(str::to_string);
+    let machine_name = |i: &Interval| loaded.machines.name(i.machine).unwrap().to_string();
+    let mut joined: HashMap<(Kind, Option<String>, String), Millis> = HashMap::new();
+    match cut {
+        None => {
+            tx.execute("DELETE FROM intervals", [])?;
+        }
+        Some(cut) => {
+            tx.execute("DELETE FROM intervals WHERE start_ms >= ?1", [cut])?;
+            // Those crossing `cut` end there; one that touches a new interval of the
+            // same kind, stream and machine is joined with it.
+            let mut stmt = tx.prepare(
+                "SELECT rowid, start_ms, kind, stream_id, machine_id FROM intervals WHERE end_ms > ?1",
+            )?;
+            let crossing = stmt
+                .query_map([cut], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.execute("UPDATE intervals SET end_ms = ?1 WHERE end_ms > ?1", [cut])?;
+            let mut touching = tx.prepare(
+                "SELECT rowid, start_ms, kind, stream_id, machine_id FROM intervals WHERE end_ms = ?1",
+            )?;
+            let at_cut = touching
+                .query_map([cut], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(crossing);
+            for (rowid, start, kind, stream, machine) in at_cut {
+                let kind = if kind == "direct" {
+                    Kind::Direct
+                } else {
+                    Kind::Delegated
+                };
+                let joins = intervals.iter().any(|i| {
+                    i.start == cut && i.kind == kind && stream_name(i) == stream && machine_name(i) == machine
+                });
+                if joins {
+                    tx.execute("DELETE FROM intervals WHERE rowid = ?1", [rowid])?;
+                    joined.insert((kind, stream, machine), start);
+                }
+            }
+        }
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO intervals (start_ms, end_ms, kind, stream_id, machine_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for interval in intervals {
+        let stream = stream_name(interval);
+        let machine = machine_name(interval);
+        let mut start = interval.start;
+        if Some(start) == cut
+            && let Some(&from) = joined.get(&(interval.kind, stream.clone(), machine.clone()))
+        {
+            start = from;
+        }
+        insert.execute(params![
+            start,
+            interval.end,
+            kind_name(interval.kind),
+            stream,
+            machine
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_maps(tx: &Transaction, maps: &HashMap<String, ProjectMap>, scope: Scope) -> Result<()> {
+    if scope == Scope::All {
+        tx.execute("DELETE FROM cwd_projects", [])?;
+    }
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO cwd_projects (machine_id, cwd, project, first_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (machine_id, cwd) DO UPDATE SET project = excluded.project, first_at = excluded.first_at
+         WHERE (project, first_at) IS NOT (excluded.project, excluded.first_at)",
+    )?;
+    let mut machines: Vec<&String> = maps.keys().collect();
+    machines.sort();
+    for machine in machines {
+        let mut entries: Vec<_> = maps[machine].entries().collect();
+        entries.sort();
+        for (cwd, at, project) in entries {
+            stmt.execute(params![machine, cwd, project, at])?;
+        }
+    }
+    Ok(())
+}
+
+/// Brings the `streams` rows of `touched` up to date (first and last event, project,
+/// machine), drops streams left without events (unless the user created them), and
+/// renames every stream whose unique name changed. Returns the number of streams.
+fn refresh_streams(
+    tx: &Transaction,
+    touched: &BTreeSet<String>,
+    keys: &BTreeMap<String, (String, String)>,
+    corrections: &Corrections,
+) -> Result<u64> {
+    let mut span =
+        tx.prepare_cached("SELECT min(timestamp), max(timestamp) FROM events WHERE stream_id = ?1")?;
+    let mut existing = tx.prepare_cached("SELECT machine_id, project FROM streams WHERE id = ?1")?;
+    for id in touched {
+        let (first, last): (Option<String>, Option<String>) =
+            span.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let stored: Option<(String, Option<String>)> = existing
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let created = corrections.created.contains(id);
+        let (Some(first), Some(last)) = (first, last) else {
+            if !created {
+                // A stream left without events goes, unless the user tagged it: its
+                // events may come back (an unassign), and the tags with them.
+                tx.execute(
+                    "DELETE FROM streams WHERE id = ?1
+                     AND NOT EXISTS (SELECT 1 FROM stream_tags WHERE stream_id = ?1)",
+                    [id],
+                )?;
+                continue;
+            }
+            let info = corrections.streams.get(id);
+            if stored.is_none()
+                && let Some(info) = info
+            {
+                tx.execute(
+                    "INSERT INTO streams (id, machine_id, name, project, created_at, updated_at)
+                     VALUES (?1, ?2, '', ?3, '', '')",
+                    params![id, info.machine_id, info.project],
+                )?;
+            }
+            continue;
+        };
+        let (machine, project) = match keys.get(id) {
+            Some((machine, project)) => (machine.clone(), Some(project.clone())),
+            None => match (corrections.streams.get(id), stored) {
+                (Some(info), _) => (info.machine_id.clone(), info.project.clone()),
+                (None, Some(stored)) => stored,
+                (None, None) => continue,
+            },
+        };
+        tx.execute(
+            "INSERT INTO streams (id, machine_id, name, project, created_at, updated_at)
+             VALUES (?1, ?2, '', ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET machine_id = excluded.machine_id, project = excluded.project,
+                created_at = excluded.created_at, updated_at = excluded.updated_at
+             WHERE (machine_id, project, created_at, updated_at)
+                IS NOT (excluded.machine_id, excluded.project, excluded.created_at, excluded.updated_at)",
+            params![id, machine, project, first, last],
+        )?;
+    }
+    rename_all(tx, corrections)
+}
+
+/// Gives every stream its unique readable name; writes only names that changed.
+fn rename_all(tx: &Transaction, corrections: &Corrections) -> Result<u64> {
+    let mut stmt = tx.prepare(
+        "SELECT s.id, s.name, s.project, coalesce(m.label, substr(s.machine_id, 1, 8))
+         FROM streams s LEFT JOIN machines m ON m.machine_id = s.machine_id ORDER BY s.id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let wanted: Vec<String> = rows
+        .iter()
+        .map(|(id, _, project, _)| match corrections.names.get(id) {
+            Some(name) => name.clone(),
+            None => infer::base_name(project.as_deref().unwrap_or(id)).to_string(),
+        })
+        .collect();
+    let requests: Vec<NameRequest> = rows
+        .iter()
+        .zip(&wanted)
+        .map(|((id, _, _, label), wanted)| NameRequest {
+            id,
+            label,
+            wanted,
+            fixed: corrections.names.contains_key(id),
+        })
+        .collect();
+    let names = infer::unique_names(&requests);
+    let mut update = tx.prepare_cached("UPDATE streams SET name = ?2 WHERE id = ?1")?;
+    for ((id, old, _, _), name) in rows.iter().zip(&names) {
+        if old != name {
+            update.execute(params![id, name])?;
+        }
+    }
+    Ok(rows.len() as u64)
+}
