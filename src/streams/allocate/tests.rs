@@ -123,7 +123,9 @@ fn client_focus_out_ends_direct_time_and_focus_in_starts_it_again() {
     ]);
     assert_eq!(total(&out, Kind::Direct, ACME), 2 + 5);
     assert_eq!(
-        out.iter().map(|i| (i.start / MIN, i.end / MIN)).collect::<Vec<_>>(),
+        out.iter()
+            .map(|i| (i.start / MIN, i.end / MIN))
+            .collect::<Vec<_>>(),
         [(600, 602), (640, 645)]
     );
 }
@@ -193,7 +195,10 @@ fn parallel_agents_in_two_streams_add_up() {
         tool(0, TOOLS, 2),
         tool(20, TOOLS, 2),
     ]);
-    assert_eq!(total(&out, Kind::Delegated, ACME) + total(&out, Kind::Delegated, TOOLS), 40);
+    assert_eq!(
+        total(&out, Kind::Delegated, ACME) + total(&out, Kind::Delegated, TOOLS),
+        40
+    );
 }
 
 #[test]
@@ -205,7 +210,11 @@ fn focus_switching_between_two_machines_never_gives_more_direct_time_than_the_cl
         inputs.push(ev(3 * k, machine, stream, Signal::Focus));
     }
     let out = run(inputs);
-    let direct: i64 = out.iter().filter(|i| i.kind == Kind::Direct).map(Interval::len).sum();
+    let direct: i64 = out
+        .iter()
+        .filter(|i| i.kind == Kind::Direct)
+        .map(Interval::len)
+        .sum();
     // Focused from 0 to 57 + 5 minutes, continuously.
     assert_eq!(direct / MIN, 62);
     assert_eq!(total(&out, Kind::Direct, ACME), 30);
@@ -246,14 +255,18 @@ fn signal() -> impl Strategy<Value = Signal> {
 }
 
 fn input() -> impl Strategy<Value = Input> {
-    (0i64..600, 0u32..3, proptest::option::weighted(0.9, 0u32..4), signal()).prop_map(
-        |(second, machine, stream, signal)| Input {
+    (
+        0i64..600,
+        0u32..3,
+        proptest::option::weighted(0.9, 0u32..4),
+        signal(),
+    )
+        .prop_map(|(second, machine, stream, signal)| Input {
             at: second * 20_000,
             machine,
             stream,
             signal,
-        },
-    )
+        })
 }
 
 proptest! {
