@@ -114,7 +114,9 @@ rustPlatform.buildRustPackage {
         # tt must not look at the builder's (nonexistent) home.
         export HOME=$(mktemp -d)
 
-        # The hooks name this store path, so tmux runs this very tt.
+        # The hooks name this store path, so tmux runs this very tt (tt
+        # warns about it: the home-manager module rewrites the path to the
+        # profile's tt, which outlives this build).
         mkdir -p $out/share/tt
         $out/bin/tt hook tmux > $out/share/tt/tmux.conf
         grep -q "$out/bin/tt" $out/share/tt/tmux.conf

@@ -5,8 +5,9 @@
 #   `pkgs.formats` the modules read, of which only TOML writes real TOML
 #   (nixpkgs' `lib` has no TOML writer), `path` when given, and a
 #   `buildRustPackage` that hands back its arguments for nix/tests/flake-test.nix;
-# - `evalHome`: the options of Home Manager that programs.tt sets, loosely
-#   typed, with `lib.hm` reduced to the two helpers the module calls.
+# - `evalHome`: the options of Home Manager that programs.tt sets or reads,
+#   loosely typed, with `lib.hm` reduced to the helpers the module calls
+#   (launchd's named intervals: hourly and daily only).
 #
 # nix/tests/hm-tmux-test.nix runs Home Manager's own modules on this `pkgs`;
 # the flake's checks run the same cases on real nixpkgs and Home Manager.
