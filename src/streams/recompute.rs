@@ -317,7 +317,11 @@ pub fn recompute(
     params: &Params,
     corrections: &Corrections,
 ) -> Result<Outcome> {
-    let tx = store.conn.transaction()?;
+    // Immediate: the write lock is taken before reading, so no import can slip in
+    // between what was read and what is written.
+    let tx = store
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let outcome = run(&tx, scope, params, corrections)?;
     tx.commit().context("cannot save the recomputed streams")?;
     Ok(outcome)
@@ -325,6 +329,15 @@ pub fn recompute(
 
 fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
     let ids = corrections.needs_event_ids();
+    let high_water: i64 = tx
+        .query_row(
+            "SELECT value FROM recompute_state WHERE key = 'recomputed_rowid'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let last_rowid: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM events", [], |r| r.get(0))?;
     let sessions = Sessions::load(tx)?;
     let mut loaded = Loaded::default();
     let mut outcome = Outcome::default();
@@ -359,7 +372,7 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
         }
         Scope::New => {
             let mut pending = Loaded::default();
-            pending.read(tx, &select(ids, "WHERE assignment_source IS NULL"), [], ids)?;
+            pending.read(tx, &select(ids, "WHERE rowid > ?1"), [high_water], ids)?;
             if pending.rows.is_empty() {
                 return Ok(outcome);
             }
@@ -400,9 +413,9 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
                     &select(
                         ids,
                         "WHERE machine_id = ?1 AND (cwd = ?2 OR (cwd >= ?2 || '/' AND cwd < ?2 || '0'))
-                           AND assignment_source IS NOT NULL",
+                           AND rowid <= ?3",
                     ),
-                    params![machine, dir],
+                    params![machine, dir, high_water],
                     ids,
                 )?;
                 for row in &older.rows {
@@ -437,9 +450,11 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
     let mut decided: Vec<u32> = Vec::with_capacity(loaded.rows.len());
     let mut updates: Vec<(i64, Option<String>, &'static str)> = Vec::new();
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    // Streams an event left: their first or last event must be looked up again.
+    let mut lost: BTreeSet<String> = BTreeSet::new();
     for i in 0..loaded.rows.len() {
         let row = &loaded.rows[i];
-        let redo = row.stored_user.is_none() || row.at >= redo_from;
+        let redo = row.rowid > high_water || row.stored_user.is_none() || row.at >= redo_from;
         if !redo {
             decided.push(row.stored);
             continue;
@@ -455,6 +470,7 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
         if old != stream || old_user != Some(user) {
             if old != stream {
                 outcome.changed += 1;
+                lost.extend(old.clone());
                 touched.extend(old);
                 touched.extend(stream.clone());
             }
@@ -521,8 +537,26 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
     write_intervals(tx, &intervals, cut, &loaded)?;
     outcome.from = Some(cut.unwrap_or(Millis::MIN));
 
+    tx.execute(
+        "INSERT INTO recompute_state (key, value) VALUES ('recomputed_rowid', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [last_rowid],
+    )?;
+
     // 4. The project maps and the streams table.
     write_maps(tx, &maps, scope)?;
+    let mut spans: HashMap<u32, (Millis, Millis)> = HashMap::new();
+    for (row, &stream) in loaded.rows.iter().zip(&decided) {
+        if stream != NONE {
+            let span = spans.entry(stream).or_insert((row.at, row.at));
+            span.0 = span.0.min(row.at);
+            span.1 = span.1.max(row.at);
+        }
+    }
+    let spans: HashMap<String, (Millis, Millis)> = spans
+        .into_iter()
+        .map(|(s, span)| (loaded.streams.name(s).unwrap().to_string(), span))
+        .collect();
     if scope == Scope::All {
         touched.extend(keys.keys().cloned());
         let mut stmt = tx.prepare("SELECT id FROM streams")?;
@@ -532,7 +566,12 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
         touched.extend(existing);
     }
     touched.extend(corrections.created.iter().cloned());
-    outcome.streams = refresh_streams(tx, &touched, &keys, corrections)?;
+    let spans = Spans {
+        seen: spans,
+        complete: scope == Scope::All,
+        lost: &lost,
+    };
+    outcome.streams = refresh_streams(tx, &touched, &keys, corrections, &spans)?;
     Ok(outcome)
 }
 
@@ -663,6 +702,42 @@ fn write_maps(tx: &Transaction, maps: &HashMap<String, ProjectMap>, scope: Scope
     Ok(())
 }
 
+/// A `streams` row as read back: machine, project, first and last event.
+type StoredStream = (String, Option<String>, Option<String>, Option<String>);
+
+/// First and last event per stream, as far as this recompute knows them.
+struct Spans<'a> {
+    /// Over the events read.
+    seen: HashMap<String, (Millis, Millis)>,
+    /// Whether every event was read.
+    complete: bool,
+    /// Streams that lost events: their span is looked up again.
+    lost: &'a BTreeSet<String>,
+}
+
+impl Spans<'_> {
+    /// The spans of the streams that lost events, in one pass over the events (rare:
+    /// after a directory got a project, or a correction).
+    fn rescan(&self, tx: &Transaction) -> Result<HashMap<String, (String, String)>> {
+        if self.complete || self.lost.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut stmt = tx.prepare(
+            "SELECT stream_id, min(timestamp), max(timestamp) FROM events
+             WHERE stream_id IS NOT NULL GROUP BY stream_id",
+        )?;
+        let mut out = HashMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            if self.lost.contains(&id) {
+                out.insert(id, (r.get(1)?, r.get(2)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Brings the `streams` rows of `touched` up to date (first and last event, project,
 /// machine), drops streams left without events (unless the user created them), and
 /// renames every stream whose unique name changed. Returns the number of streams.
@@ -671,16 +746,30 @@ fn refresh_streams(
     touched: &BTreeSet<String>,
     keys: &BTreeMap<String, (String, String)>,
     corrections: &Corrections,
+    spans: &Spans,
 ) -> Result<u64> {
-    let mut span =
-        tx.prepare_cached("SELECT min(timestamp), max(timestamp) FROM events WHERE stream_id = ?1")?;
-    let mut existing = tx.prepare_cached("SELECT machine_id, project FROM streams WHERE id = ?1")?;
+    let rescanned = spans.rescan(tx)?;
+    let mut existing = tx.prepare_cached(
+        "SELECT machine_id, project, nullif(created_at, ''), nullif(updated_at, '') FROM streams WHERE id = ?1",
+    )?;
+    let text = |ms: Millis| Timestamp::from_millis(ms).to_string();
     for id in touched {
-        let (first, last): (Option<String>, Option<String>) =
-            span.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let stored: Option<(String, Option<String>)> = existing
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        let stored: Option<StoredStream> = existing
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
+        let seen = spans.seen.get(id).map(|&(a, b)| (text(a), text(b)));
+        let (first, last) = if spans.complete {
+            seen.unzip()
+        } else if spans.lost.contains(id) {
+            rescanned.get(id).cloned().unzip()
+        } else {
+            let stored_span = stored.as_ref().and_then(|s| s.2.clone().zip(s.3.clone()));
+            match (stored_span, seen) {
+                (Some((a, b)), Some((c, d))) => (Some(a.min(c)), Some(b.max(d))),
+                (one, other) => one.or(other).unzip(),
+            }
+        };
+        let stored = stored.map(|(machine, project, _, _)| (machine, project));
         let created = corrections.created.contains(id);
         let (Some(first), Some(last)) = (first, last) else {
             if !created {
