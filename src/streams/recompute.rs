@@ -271,24 +271,48 @@ fn decide(
     corrections: &Corrections,
     keys: &mut BTreeMap<String, (String, String)>,
 ) -> (Option<String>, bool) {
+    match user_decision(row, loaded, corrections) {
+        Some(stream) => (Some(stream), true),
+        None => (
+            infer_stream(row, loaded, maps, sessions, corrections, keys),
+            false,
+        ),
+    }
+}
+
+/// The stream the user's rules put the row in, if any.
+fn user_decision(row: &Row, loaded: &Loaded, corrections: &Corrections) -> Option<String> {
+    if corrections.rules.is_empty() {
+        return None;
+    }
+    let event = EventRef {
+        id: loaded.strings.name(row.id),
+        machine_id: loaded.machines.name(row.machine)?,
+        at: row.at,
+        cwd: loaded.strings.name(row.cwd),
+        session_id: loaded.strings.name(row.session),
+    };
+    match corrections.decide(&event) {
+        Decision::User(stream) => Some(stream.to_string()),
+        Decision::Infer => None,
+    }
+}
+
+/// The stream inference gives the row (after merges' aliases).
+fn infer_stream(
+    row: &Row,
+    loaded: &Loaded,
+    maps: &HashMap<String, ProjectMap>,
+    sessions: &Sessions,
+    corrections: &Corrections,
+    keys: &mut BTreeMap<String, (String, String)>,
+) -> Option<String> {
     let machine = loaded
         .machines
         .name(row.machine)
         .expect("every row has a machine");
     let cwd = loaded.strings.name(row.cwd);
     let session = loaded.strings.name(row.session);
-    if !corrections.rules.is_empty() {
-        let event = EventRef {
-            id: loaded.strings.name(row.id),
-            machine_id: machine,
-            at: row.at,
-            cwd,
-            session_id: session,
-        };
-        if let Decision::User(stream) = corrections.decide(&event) {
-            return (Some(stream.to_string()), true);
-        }
-    }
     let dir = session.and_then(|s| sessions.parent_dir(machine, s)).or(cwd);
     let empty = ProjectMap::default();
     let map = maps.get(machine).unwrap_or(&empty);
@@ -297,17 +321,15 @@ fn decide(
     } else {
         None
     };
-    let Some(project) = infer::project_of(git, dir, map) else {
-        return (None, false);
-    };
+    let project = infer::project_of(git, dir, map)?;
     if let Some(alias) = corrections.alias(machine, project) {
-        return (Some(alias.to_string()), false);
+        return Some(alias.to_string());
     }
     let id = infer::stream_id(machine, project);
     if !keys.contains_key(&id) {
         keys.insert(id.clone(), (machine.to_string(), project.to_string()));
     }
-    (Some(id), false)
+    Some(id)
 }
 
 /// Recomputes `scope`. Runs in one transaction: readers see the old or the new state.
@@ -448,10 +470,12 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
 
     // 2. Decide streams.
     let mut decided: Vec<u32> = Vec::with_capacity(loaded.rows.len());
-    let mut updates: Vec<(i64, Option<String>, &'static str)> = Vec::new();
-    let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut updates: Vec<(i64, u32, &'static str)> = Vec::new();
+    let mut touched: BTreeSet<u32> = BTreeSet::new();
+    // Inference depends only on these four, and few combinations repeat a lot.
+    let mut inferred: HashMap<(u32, u32, u32, u32), u32> = HashMap::new();
     // Streams an event left: their first or last event must be looked up again.
-    let mut lost: BTreeSet<String> = BTreeSet::new();
+    let mut lost: BTreeSet<u32> = BTreeSet::new();
     for i in 0..loaded.rows.len() {
         let row = &loaded.rows[i];
         let redo = row.rowid > high_water || row.stored_user.is_none() || row.at >= redo_from;
@@ -460,30 +484,53 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
             continue;
         }
         outcome.inferred += 1;
-        let (stream, user) = decide(row, &loaded, &maps, &sessions, corrections, &mut keys);
-        let source = if user { "user" } else { "inferred" };
-        let old = loaded.streams.name(row.stored).map(str::to_string);
-        let old_user = row.stored_user;
-        let rowid = row.rowid;
-        let index = loaded.streams.opt(stream.as_deref());
-        decided.push(index);
-        if old != stream || old_user != Some(user) {
+        let (old, old_user, rowid) = (row.stored, row.stored_user, row.rowid);
+        let user = match user_decision(row, &loaded, corrections) {
+            Some(stream) => Some(loaded.streams.get(&stream)),
+            None => None,
+        };
+        let row = &loaded.rows[i];
+        let stream = match user {
+            Some(stream) => stream,
+            None => {
+                let key = (row.machine, row.cwd, row.git, row.session);
+                match inferred.get(&key) {
+                    Some(&stream) => stream,
+                    None => {
+                        let stream = infer_stream(row, &loaded, &maps, &sessions, corrections, &mut keys);
+                        let stream = loaded.streams.opt(stream.as_deref());
+                        inferred.insert(key, stream);
+                        stream
+                    }
+                }
+            }
+        };
+        decided.push(stream);
+        if old != stream || old_user != Some(user.is_some()) {
             if old != stream {
                 outcome.changed += 1;
-                lost.extend(old.clone());
-                touched.extend(old);
-                touched.extend(stream.clone());
+                if old != NONE {
+                    lost.insert(old);
+                    touched.insert(old);
+                }
+                if stream != NONE {
+                    touched.insert(stream);
+                }
             }
+            let source = if user.is_some() { "user" } else { "inferred" };
             updates.push((rowid, stream, source));
         }
     }
     {
         let mut stmt =
             tx.prepare_cached("UPDATE events SET stream_id = ?2, assignment_source = ?3 WHERE rowid = ?1")?;
-        for (rowid, stream, source) in &updates {
-            stmt.execute(params![rowid, stream, source])?;
+        for &(rowid, stream, source) in &updates {
+            stmt.execute(params![rowid, loaded.streams.name(stream), source])?;
         }
     }
+    let name = |s: &u32| loaded.streams.name(*s).unwrap().to_string();
+    let mut touched: BTreeSet<String> = touched.iter().map(name).collect();
+    let lost: BTreeSet<String> = lost.iter().map(name).collect();
 
     // 3. Allocate. Ties at one instant are broken by stream and machine index, so the
     // indices follow the order of the ids (interning order depends on what was read).
@@ -606,6 +653,9 @@ fn write_intervals(
     let mut joined: HashMap<(Kind, Option<String>, String), Millis> = HashMap::new();
     match cut {
         None => {
+            if same_intervals(tx, intervals, loaded)? {
+                return Ok(());
+            }
             tx.execute("DELETE FROM intervals", [])?;
         }
         Some(cut) => {
@@ -679,6 +729,47 @@ fn write_intervals(
         ])?;
     }
     Ok(())
+}
+
+/// Whether the stored intervals are exactly `intervals` (a `--all` that changes
+/// nothing then writes nothing).
+fn same_intervals(tx: &Transaction, intervals: &[Interval], loaded: &Loaded) -> Result<bool> {
+    let count: i64 = tx.query_row("SELECT count(*) FROM intervals", [], |r| r.get(0))?;
+    if count != intervals.len() as i64 {
+        return Ok(false);
+    }
+    let mut ours: Vec<(Millis, Millis, &str, Option<&str>, &str)> = intervals
+        .iter()
+        .map(|i| {
+            (
+                i.start,
+                i.end,
+                kind_name(i.kind),
+                i.stream.and_then(|s| loaded.streams.name(s)),
+                loaded.machines.name(i.machine).unwrap_or_default(),
+            )
+        })
+        .collect();
+    ours.sort_unstable();
+    let mut stmt = tx.prepare(
+        "SELECT start_ms, end_ms, kind, stream_id, machine_id FROM intervals
+         ORDER BY start_ms, end_ms, kind, stream_id, machine_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut k = 0;
+    while let Some(r) = rows.next()? {
+        let (start, end, kind, stream, machine) = ours[k];
+        if r.get::<_, i64>(0)? != start
+            || r.get::<_, i64>(1)? != end
+            || r.get_ref(2)?.as_str()? != kind
+            || r.get_ref(3)?.as_str_or_null()? != stream
+            || r.get_ref(4)?.as_str()? != machine
+        {
+            return Ok(false);
+        }
+        k += 1;
+    }
+    Ok(true)
 }
 
 fn write_maps(tx: &Transaction, maps: &HashMap<String, ProjectMap>, scope: Scope) -> Result<()> {
