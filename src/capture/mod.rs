@@ -95,13 +95,11 @@ impl TmuxActivity<'_> {
     }
 
     /// A substring of the JSON line of every event with this activity's key, so the
-    /// debounce parses only those (see [`LockedLog::last_match`]).
+    /// debounce parses only those (see [`LockedLog::last_match`]): the end of the id,
+    /// whose discriminator holds the whole key (server included).
     fn needle(&self) -> String {
-        let field = match self.observed {
-            Observed::PaneFocus | Observed::Scroll => "pane_id",
-            Observed::Client(_) => "action",
-        };
-        format!("\"{field}\":{}", serde_json::Value::from(self.key()))
+        let quoted = serde_json::Value::from(self.discriminator()).to_string();
+        format!(":{}", &quoted[1..])
     }
 
     /// Whether `event` has this activity's debounce key: same server, same pane (pane
