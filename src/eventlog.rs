@@ -96,15 +96,17 @@ impl LockedLog {
     }
 
     /// The timestamp of the newest event that `accept` takes among those in the last
-    /// [`RECENT_TAIL_BYTES`] of the log whose line contains `needle`.
+    /// [`RECENT_TAIL_BYTES`] of the log whose line passes `prefilter`.
     ///
-    /// Most lines are other panes' events: a substring test spares parsing them. In JSON
-    /// text `"field":"<value>"` can only be that field (quotes inside strings are
-    /// escaped), so a needle built that way skips only lines that cannot match; `accept`
-    /// confirms on the parsed event. (std's `contains` rather than memchr's SIMD search:
-    /// its CPU feature detection costs more than searching 16 KiB, in a process that
-    /// lives one millisecond.)
-    pub fn last_match(&self, needle: &str, accept: impl Fn(&Event) -> bool) -> Result<Option<Timestamp>> {
+    /// Most lines are other panes' events: a substring test on the line spares parsing
+    /// them; `accept` confirms on the parsed event. (std's `contains` rather than
+    /// memchr's SIMD search: its CPU feature detection costs more than searching
+    /// 16 KiB, in a process that lives one millisecond.)
+    pub fn last_match(
+        &self,
+        prefilter: impl Fn(&str) -> bool,
+        accept: impl Fn(&Event) -> bool,
+    ) -> Result<Option<Timestamp>> {
         let (tail, whole) = self.tail(RECENT_TAIL_BYTES)?;
         let lines = match whole {
             true => &tail[..],
@@ -118,7 +120,7 @@ impl LockedLog {
             let Ok(line) = std::str::from_utf8(line) else {
                 continue;
             };
-            if !line.contains(needle) {
+            if !prefilter(line) {
                 continue;
             }
             if let Ok(event) = serde_json::from_str::<Event>(line)

@@ -592,7 +592,7 @@ fn the_same_pane_id_on_two_tmux_servers_is_debounced_separately() {
         "%1",
         Some("/tmp/tmux-1000/default"),
     );
-    focus_at(&home, "2025-01-29T14:32:01.499Z", "%1", None);
+    focus_at(&home, "2025-01-29T14:32:02.000Z", "%1", None);
     let events = home.events();
     let servers: Vec<_> = events.iter().map(|e| e.tmux_server.as_deref()).collect();
     assert_eq!(
@@ -658,4 +658,55 @@ fn a_bad_tt_now_is_an_error_that_names_it_and_records_nothing() {
         "{stderr}"
     );
     assert!(home.log_lines().is_empty());
+}
+
+/// Hooks of an older tt (no --server) may still be installed in a running tmux beside
+/// the new ones: both fire for one pane switch, and the second event is dropped.
+#[test]
+fn an_event_that_names_no_server_debounces_the_same_pane_of_any_server() {
+    let home = Home::initialised();
+    focus_at(&home, NOW, "%1", None);
+    focus_at(
+        &home,
+        "2025-01-29T14:32:01.100Z",
+        "%1",
+        Some("/tmp/tmux-1000/default"),
+    );
+    focus_at(&home, NOW, "%2", Some("/tmp/tmux-1000/default"));
+    focus_at(&home, "2025-01-29T14:32:01.100Z", "%2", None);
+    let client = |server: Option<&str>| {
+        let server = server.map(|server| format!("--server={server}"));
+        let mut args = vec![
+            "client",
+            "--action=attached",
+            "--pane=%1",
+            "--cwd=/",
+            "--session=s",
+        ];
+        args.extend(server.as_deref());
+        ingest_at(&home, NOW, &args);
+    };
+    client(Some("/tmp/tmux-1000/default"));
+    client(None);
+    let kept: Vec<_> = home
+        .events()
+        .into_iter()
+        .map(|e| (e.kind, e.pane_id.unwrap(), e.tmux_server))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("tmux_pane_focus".to_string(), "%1".to_string(), None),
+            (
+                "tmux_pane_focus".to_string(),
+                "%2".to_string(),
+                Some("/tmp/tmux-1000/default".to_string())
+            ),
+            (
+                "tmux_client".to_string(),
+                "%1".to_string(),
+                Some("/tmp/tmux-1000/default".to_string())
+            ),
+        ]
+    );
 }

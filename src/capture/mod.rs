@@ -18,8 +18,9 @@ use crate::machine::Machine;
 use crate::paths::Paths;
 
 /// Two events with one debounce key closer than this are one observation: tmux fires
-/// several hooks for one pane switch (focus-in, select-pane, window change), and a
-/// hook file sourced by an older tt may still be installed twice.
+/// several hooks for one pane switch (focus-in, select-pane, window change), and the
+/// hooks of an older tt (appended on every `source-file`) may still be installed in a
+/// running tmux.
 pub const DEBOUNCE_MS: i64 = 500;
 
 /// What a tmux hook observed.
@@ -94,18 +95,23 @@ impl TmuxActivity<'_> {
         }
     }
 
-    /// A substring of the JSON line of every event with this activity's key, so the
-    /// debounce parses only those (see [`LockedLog::last_match`]): the end of the id,
-    /// whose discriminator holds the whole key (server included).
-    fn needle(&self) -> String {
-        let quoted = serde_json::Value::from(self.discriminator()).to_string();
-        format!(":{}", &quoted[1..])
+    /// The substrings of the JSON line of every event that may have this activity's
+    /// key, so the debounce parses only those (see [`LockedLog::last_match`]): the end
+    /// of the id, which is the key alone or the key, `@` and a server.
+    fn needles(&self) -> [String; 2] {
+        let quoted = serde_json::Value::from(self.key()).to_string();
+        let key = &quoted[1..quoted.len() - 1];
+        [format!(":{key}\""), format!(":{key}@")]
     }
 
     /// Whether `event` has this activity's debounce key: same server, same pane (pane
-    /// events) or same action (client events).
+    /// events) or same action (client events). An event that names no server (from a
+    /// hand-written hook, or hooks of an older tt still installed in a running tmux
+    /// beside the new ones) could be from any server, so it matches all of them.
     fn same_key(&self, event: &Event) -> bool {
-        if event.tmux_server.as_deref() != self.server {
+        if let (Some(theirs), Some(ours)) = (event.tmux_server.as_deref(), self.server)
+            && theirs != ours
+        {
             return false;
         }
         match self.observed {
@@ -120,7 +126,7 @@ impl TmuxActivity<'_> {
     }
 
     /// The id's discriminator: the key, and the server when known. The debounce keeps
-    /// one event per key, server and type within 500 ms, so ids never collide.
+    /// one event per key and server within 500 ms, so ids never collide.
     fn discriminator(&self) -> String {
         match self.server {
             Some(server) => format!("{}@{server}", self.key()),
@@ -143,11 +149,12 @@ pub fn record(
     // Looked up before taking the log's lock, to hold it as briefly as possible.
     let git_project = cwd.and_then(git::project_for);
     let machine_id = machine.id();
-    let needle = activity.needle();
+    let needles = activity.needles();
 
     let mut log = LockedLog::open(&paths.event_log())?;
     let now = clock();
-    if let Some(previous) = log.last_match(&needle, |event| activity.same_key(event))?
+    let prefilter = |line: &str| needles.iter().any(|needle| line.contains(needle.as_str()));
+    if let Some(previous) = log.last_match(prefilter, |event| activity.same_key(event))?
         && (now.as_millis() - previous.as_millis()).abs() < DEBOUNCE_MS
     {
         return Ok(None);
