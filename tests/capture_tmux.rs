@@ -87,7 +87,9 @@ impl<'a> Tmux<'a> {
             std::env::join_paths(std::env::split_paths(&path).filter(|dir| !dir.join("tt").exists()))
                 .unwrap();
         let mut cmd = self.home.command(program);
-        cmd.env_remove("TMUX")
+        // Where anything a hostile name managed to run would leave its files.
+        cmd.current_dir(self.home.root())
+            .env_remove("TMUX")
             .env("TMUX_TMPDIR", &tmpdir)
             .env("PATH", path_without_tt);
         cmd
@@ -371,7 +373,8 @@ fn a_client_in_a_terminal_records_attach_focus_out_focus_in_and_detach_with_the_
         .join("home/work")
         .join("x'$(touch pwned)'\"y\nz\t`touch pwned2` caf\u{e9}");
     fs::create_dir_all(&hostile).unwrap();
-    let tmux = Tmux::start(&home, "client", &hostile);
+    // The socket path reaches the hooks too (--server).
+    let tmux = Tmux::start(&home, "client $(touch pwned3) `touch pwned4`", &hostile);
     let pane = tmux.show("work:0", "#{pane_id}");
     let socket = tmux.show("work:0", "#{socket_path}");
     tmux.wait_for_shell(&pane, &hostile);
@@ -394,6 +397,7 @@ fn a_client_in_a_terminal_records_attach_focus_out_focus_in_and_detach_with_the_
         assert_eq!(event.session_name.as_deref(), Some("work"));
         assert_eq!(event.window_index, Some(0));
         assert_eq!(event.tmux_server.as_deref(), Some(socket.as_str()));
+        assert!(socket.contains("client $(touch pwned3)"), "{socket}");
         assert_eq!(event.git_project, None);
     }
     assert!(attached.timestamp <= focus_out.timestamp);
