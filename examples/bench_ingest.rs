@@ -239,28 +239,38 @@ fn in_process_steps(root: &Path, cwd: &Path) {
     step("git::project_for", || {
         drop(capture::git::project_for(cwd).unwrap())
     });
+    // The clock is an input: each event 600 ms after the previous one, so none is
+    // debounced while the key stays what a real server gives (one server; a new pane
+    // each time, or the terminal's focus going out and in).
+    let start = Timestamp::now().as_millis();
     let mut n = 0;
     let mut record = |observed: Observed| {
         n += 1;
-        let (pane_id, server) = match observed {
-            Observed::Client(_) => ("%1".to_string(), format!("/tmp/tmux-1000/b{n}")),
-            _ => (format!("%b{n}"), "/tmp/tmux-1000/default".to_string()),
+        let pane_id = match observed {
+            Observed::Client(_) => "%1".to_string(),
+            _ => format!("%b{n}"),
         };
         let activity = TmuxActivity {
             observed,
-            server: Some(&server),
+            server: Some("/tmp/tmux-1000/default"),
             pane_id: &pane_id,
             cwd: Path::new(""),
             session_name: "main",
             window_index: Some(1),
         };
-        capture::record(&paths, &machine, &activity, Timestamp::now)
+        let now = Timestamp::from_millis(start + n * 600);
+        capture::record(&paths, &machine, &activity, || now)
             .unwrap()
             .unwrap();
     };
     step("record pane (lock, tail, append)", || record(Observed::PaneFocus));
-    step("record client", || {
-        record(Observed::Client(ClientAction::FocusOut))
+    let mut out = false;
+    step("record client, focus out/in", || {
+        out = !out;
+        record(Observed::Client(match out {
+            true => ClientAction::FocusOut,
+            false => ClientAction::FocusIn,
+        }))
     });
 }
 
