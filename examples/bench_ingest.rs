@@ -1,5 +1,6 @@
-//! What one tmux hook costs: a `tt ingest pane-focus` process end to end, against two
-//! baselines measured in the same run, interleaved so that machine noise hits all three:
+//! What one tmux hook costs: a `tt ingest pane-focus` process and a `tt ingest client`
+//! process end to end, against two baselines measured in the same run, interleaved so
+//! that machine noise hits all four:
 //!
 //! * `/bin/true`: the floor of spawning any process;
 //! * `/bin/sh -c 'printf ... >> file'`: the least a hook written in shell could do,
@@ -21,10 +22,10 @@ use std::time::{Duration, Instant};
 use std::{env, fs};
 
 use clap::Parser;
-use tt::capture::{self, PaneActivity};
+use tt::capture::{self, ClientAction, Observed, TmuxActivity};
 use tt::cli::Cli;
 use tt::config::Config;
-use tt::event::kind;
+use tt::event::Timestamp;
 use tt::machine::Machine;
 use tt::paths::Paths;
 
@@ -93,11 +94,22 @@ fn main() {
     fs::create_dir_all(&cwd).unwrap();
 
     let log = root.join("data/tt/events.jsonl");
+    // As the hooks call them. A distinct pane (pane focus) or server (client events,
+    // debounced per action and server) each time: every call appends, none is debounced.
     let ingest = |pane: usize| {
         let mut cmd = command(&tt);
         cmd.args(["ingest", "pane-focus", &format!("--pane=%{pane}")])
             .arg(format!("--cwd={}", cwd.display()))
-            .args(["--session=main", "--window=1"]);
+            .args(["--session=main", "--window=1"])
+            .arg("--server=/tmp/tmux-1000/default");
+        cmd
+    };
+    let client = |server: usize| {
+        let mut cmd = command(&tt);
+        cmd.args(["ingest", "client", "--action=focus_out", "--pane=%1"])
+            .arg(format!("--cwd={}", cwd.display()))
+            .args(["--session=main", "--window=1"])
+            .arg(format!("--server=/tmp/tmux-1000/s{server}"));
         cmd
     };
     let status = ingest(0).status().expect("run tt ingest");
@@ -125,47 +137,41 @@ fn main() {
         time(true_());
         time(printf());
         time(ingest(1_000_000 + i));
+        time(client(1_000_000 + i));
     }
-    let (mut t_true, mut t_printf, mut t_tt) = (Vec::new(), Vec::new(), Vec::new());
+    // The four commands, each run once per round, in an order that rotates.
+    let mut samples: [Vec<Duration>; 4] = Default::default();
     for i in 0..runs {
-        // A distinct pane each time: every call appends (none is debounced).
-        match i % 3 {
-            0 => {
-                t_true.push(time(true_()));
-                t_printf.push(time(printf()));
-                t_tt.push(time(ingest(i + 1)));
-            }
-            1 => {
-                t_printf.push(time(printf()));
-                t_tt.push(time(ingest(i + 1)));
-                t_true.push(time(true_()));
-            }
-            _ => {
-                t_tt.push(time(ingest(i + 1)));
-                t_true.push(time(true_()));
-                t_printf.push(time(printf()));
-            }
+        for k in 0..4 {
+            let which = (i + k) % 4;
+            let cmd = match which {
+                0 => true_(),
+                1 => printf(),
+                2 => ingest(i + 1),
+                _ => client(i + 1),
+            };
+            samples[which].push(time(cmd));
         }
     }
     let lines = fs::read_to_string(&log).unwrap().lines().count();
-    assert_eq!(lines, 1 + 20 + runs, "every ingest appended one line");
+    assert_eq!(lines, 1 + 2 * (20 + runs), "every ingest appended one line");
 
     println!("one tmux hook, {runs} runs each, interleaved; event line {line_len} bytes");
-    let (m_true, m_printf, m_tt) = (
-        stats("/bin/true", &mut t_true),
-        stats("sh printf >>", &mut t_printf),
-        stats("tt ingest pane-focus", &mut t_tt),
-    );
-    let vs_printf = m_tt.as_secs_f64() / m_printf.as_secs_f64();
-    let vs_true = m_tt.as_secs_f64() / m_true.as_secs_f64();
-    println!(
-        "ratio tt / printf = {vs_printf:.2} (goal <= {GOAL_VS_PRINTF}: {})",
-        verdict(vs_printf <= GOAL_VS_PRINTF)
-    );
-    println!(
-        "ratio tt / true   = {vs_true:.2} (goal <= {GOAL_VS_TRUE}: {})",
-        verdict(vs_true <= GOAL_VS_TRUE)
-    );
+    let [t_true, t_printf, t_focus, t_client] = &mut samples;
+    let m_true = stats("/bin/true", t_true);
+    let m_printf = stats("sh printf >>", t_printf);
+    let m_focus = stats("tt ingest pane-focus", t_focus);
+    let m_client = stats("tt ingest client", t_client);
+    for (name, median) in [("pane-focus", m_focus), ("client", m_client)] {
+        let vs_printf = median.as_secs_f64() / m_printf.as_secs_f64();
+        let vs_true = median.as_secs_f64() / m_true.as_secs_f64();
+        println!(
+            "{name:<10} ratio tt / printf = {vs_printf:.2} (goal <= {GOAL_VS_PRINTF}: {}), \
+             tt / true = {vs_true:.2} (goal <= {GOAL_VS_TRUE}: {})",
+            verdict(vs_printf <= GOAL_VS_PRINTF),
+            verdict(vs_true <= GOAL_VS_TRUE)
+        );
+    }
 
     in_process_steps(root, &cwd);
 }
@@ -192,7 +198,7 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
-/// The steps of `tt ingest pane-focus` inside one process, each repeated.
+/// The steps of `tt ingest pane-focus` (and `client`) inside one process, each repeated.
 fn in_process_steps(root: &Path, cwd: &Path) {
     // SAFETY: single-threaded at this point; the variables only steer Paths::from_env.
     unsafe {
@@ -220,6 +226,7 @@ fn in_process_steps(root: &Path, cwd: &Path) {
         "--cwd=/src/acme",
         "--session=main",
         "--window=1",
+        "--server=/tmp/tmux-1000/default",
     ];
     step("clap: parse the command line", || {
         drop(Cli::try_parse_from(argv).unwrap())
@@ -232,20 +239,38 @@ fn in_process_steps(root: &Path, cwd: &Path) {
     step("git::project_for", || {
         drop(capture::git::project_for(cwd).unwrap())
     });
-    let mut pane = 0;
-    step("record (lock, tail, append)", || {
-        pane += 1;
-        let pane_id = format!("%b{pane}");
-        let activity = PaneActivity {
-            kind: kind::PANE_FOCUS,
+    // The clock is an input: each event 600 ms after the previous one, so none is
+    // debounced while the key stays what a real server gives (one server; a new pane
+    // each time, or the terminal's focus going out and in).
+    let start = Timestamp::now().as_millis();
+    let mut n = 0;
+    let mut record = |observed: Observed| {
+        n += 1;
+        let pane_id = match observed {
+            Observed::Client(_) => "%1".to_string(),
+            _ => format!("%b{n}"),
+        };
+        let activity = TmuxActivity {
+            observed,
+            server: Some("/tmp/tmux-1000/default"),
             pane_id: &pane_id,
             cwd: Path::new(""),
             session_name: "main",
             window_index: Some(1),
         };
-        capture::record_pane_activity(&paths, &machine, &activity)
+        let now = Timestamp::from_millis(start + n * 600);
+        capture::record(&paths, &machine, &activity, || now)
             .unwrap()
             .unwrap();
+    };
+    step("record pane (lock, tail, append)", || record(Observed::PaneFocus));
+    let mut out = false;
+    step("record client, focus out/in", || {
+        out = !out;
+        record(Observed::Client(match out {
+            true => ClientAction::FocusOut,
+            false => ClientAction::FocusIn,
+        }))
     });
 }
 
@@ -259,7 +284,7 @@ fn step(name: &str, mut f: impl FnMut()) {
         .collect();
     samples.sort();
     println!(
-        "  {name:<28} {:>8.1} us",
+        "  {name:<32} {:>8.1} us",
         samples[samples.len() / 2].as_secs_f64() * 1e6
     );
 }

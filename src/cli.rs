@@ -155,13 +155,17 @@ pub enum IngestCommand {
     PaneFocus(PaneEventArgs),
     /// Record that a tmux pane entered copy mode (a `tmux_scroll` event)
     Scroll(PaneEventArgs),
+    /// Record what the terminal around tmux did: its window gained or lost focus, a
+    /// client attached or detached (a `tmux_client` event)
+    Client(ClientEventArgs),
     /// Read new Claude Code log lines (claude.projects_dir), append the derived agent
     /// events to the event log and index the sessions in the local database
     Sessions(IngestSessionsArgs),
 }
 
-/// What the tmux hooks pass about the pane. A second event for the same pane within
-/// 500 ms of the previous one is dropped (tmux fires several hooks per switch).
+/// What the tmux hooks pass about the pane. A second event for the same pane of the
+/// same tmux server within 500 ms of the previous one is dropped (tmux fires several
+/// hooks per switch).
 #[derive(Debug, Args)]
 pub struct PaneEventArgs {
     /// tmux pane id, e.g. %3 (#{pane_id})
@@ -176,6 +180,20 @@ pub struct PaneEventArgs {
     /// tmux window index (#{window_index})
     #[arg(long, value_name = "N")]
     pub window: Option<u32>,
+    /// The tmux server's socket path (#{socket_path}): pane ids repeat across servers
+    #[arg(long, value_name = "PATH", value_parser = OsStringValueParser::new().map(PathBuf::from))]
+    pub server: Option<PathBuf>,
+}
+
+/// What the tmux client hooks pass: the action and the client's active pane. A second
+/// event with the same action from the same tmux server within 500 ms is dropped.
+#[derive(Debug, Args)]
+pub struct ClientEventArgs {
+    /// What happened to the client
+    #[arg(long, value_enum)]
+    pub action: crate::capture::ClientAction,
+    #[command(flatten)]
+    pub pane: PaneEventArgs,
 }
 
 #[derive(Debug, Args)]

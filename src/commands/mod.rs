@@ -85,8 +85,8 @@ fn run(cli: Cli) -> Result<()> {
         // The tmux hooks run on every pane switch and need only the data directory:
         // loading the configuration would be wasted time on the hot path.
         Command::Ingest(args) => {
-            if let Some((kind, pane)) = ingest::pane_event(args) {
-                return ingest::record_pane_event(kind, pane, &Paths::from_env()?);
+            if let Some((observed, pane)) = ingest::tmux_event(args) {
+                return ingest::record_tmux_event(observed, pane, &Paths::from_env()?);
             }
         }
         _ => {}
