@@ -11,11 +11,12 @@ use crate::streams::recompute::{Scope, recompute};
 pub fn run(args: &RecomputeArgs, ctx: &Ctx) -> Result<()> {
     let mut store = Store::open(&ctx.database_path())?;
     let scope = if args.all { Scope::All } else { Scope::New };
+    let corrections = streams::load_corrections(&store.conn)?;
     let outcome = recompute(
         &mut store,
         scope,
         &(&ctx.config.allocation).into(),
-        &streams::load_corrections(ctx)?,
+        &corrections,
     )?;
     if outcome.from.is_none() {
         println!("Nothing new to recompute.");

@@ -1,6 +1,7 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
 pub mod events;
+pub mod corrections;
 pub mod import;
 pub mod machines;
 pub mod schema;
@@ -105,11 +106,12 @@ impl Store {
     fn ensure_derived(&self) -> Result<()> {
         let present: i64 = self.conn.query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name IN \
-             ('intervals', 'cwd_projects', 'events_pending', 'events_by_stream', 'events_by_machine_cwd')",
+             ('intervals', 'cwd_projects', 'corrections', 'events_pending', 'events_by_stream', \
+             'events_by_machine_cwd')",
             [],
             |r| r.get(0),
         )?;
-        if present < 5 {
+        if present < 6 {
             self.conn.execute_batch(schema::DERIVED)?;
         }
         Ok(())

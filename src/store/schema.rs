@@ -90,6 +90,16 @@ CREATE TABLE IF NOT EXISTS cwd_projects (
     PRIMARY KEY (machine_id, cwd)
 ) WITHOUT ROWID;
 
+-- The user's corrections (SPEC §10), in the order they were made: each a resolved
+-- operation (stream and machine ids, UTC ms) as JSON, see streams::corrections::Op.
+-- Not derived: the one table here a recompute reads and never writes. Kept with
+-- these so an older database of this version gains it on open.
+CREATE TABLE IF NOT EXISTS corrections (
+    seq        INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    op         TEXT NOT NULL
+);
+
 -- Events not yet seen by a recompute.
 CREATE INDEX IF NOT EXISTS events_pending ON events(timestamp) WHERE assignment_source IS NULL;
 CREATE INDEX IF NOT EXISTS events_by_stream ON events(stream_id, timestamp);

@@ -58,6 +58,113 @@ pub struct Corrections {
     pub created: Vec<String>,
 }
 
+/// One correction as stored in the `corrections` table: what the user typed, resolved
+/// to stream ids, machine ids and UTC milliseconds, with what a rebuilt database needs
+/// to know about the streams it names (they may not be inferred there yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Events matching `selector` go to `stream`.
+    Assign {
+        stream: String,
+        info: StreamInfo,
+        selector: Selector,
+    },
+    /// Events matching `selector` go back to inference.
+    Unassign { selector: Selector },
+    Rename { stream: String, name: String },
+    /// `from` streams (with their machine and project) fold into `into`.
+    Merge {
+        into: String,
+        info: StreamInfo,
+        from: Vec<(String, StreamInfo)>,
+    },
+    /// A stream inference would not create.
+    New {
+        stream: String,
+        machine_id: String,
+        name: String,
+    },
+}
+
+impl Corrections {
+    /// The corrections `ops` (in the order they were made) amount to.
+    pub fn replay<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Corrections {
+        let mut c = Corrections::default();
+        for op in ops {
+            c.push(op);
+        }
+        c
+    }
+
+    /// Adds one more correction, made after all the others.
+    pub fn push(&mut self, op: &Op) {
+        match op {
+            Op::Assign {
+                stream,
+                info,
+                selector,
+            } => {
+                self.rules.push(Rule {
+                    stream: Some(stream.clone()),
+                    selector: selector.clone(),
+                });
+                self.streams.entry(stream.clone()).or_insert_with(|| info.clone());
+            }
+            Op::Unassign { selector } => self.rules.push(Rule {
+                stream: None,
+                selector: selector.clone(),
+            }),
+            Op::Rename { stream, name } => {
+                self.names.insert(stream.clone(), name.clone());
+            }
+            Op::New {
+                stream,
+                machine_id,
+                name,
+            } => {
+                self.streams.insert(
+                    stream.clone(),
+                    StreamInfo {
+                        machine_id: machine_id.clone(),
+                        project: None,
+                    },
+                );
+                self.names.insert(stream.clone(), name.clone());
+                if !self.created.contains(stream) {
+                    self.created.push(stream.clone());
+                }
+            }
+            Op::Merge { into, info, from } => {
+                self.streams.entry(into.clone()).or_insert_with(|| info.clone());
+                for (gone, gone_info) in from {
+                    if gone == into {
+                        continue;
+                    }
+                    // Whatever went to `gone` (rules, earlier merges) goes to `into`.
+                    for rule in &mut self.rules {
+                        if rule.stream.as_ref() == Some(gone) {
+                            rule.stream = Some(into.clone());
+                        }
+                    }
+                    for target in self.aliases.values_mut() {
+                        if target == gone {
+                            *target = into.clone();
+                        }
+                    }
+                    if let Some(project) = &gone_info.project {
+                        self.aliases
+                            .insert((gone_info.machine_id.clone(), project.clone()), into.clone());
+                    }
+                    self.names.remove(gone);
+                    self.created.retain(|c| c != gone);
+                    self.streams.remove(gone);
+                }
+            }
+        }
+    }
+}
+
 /// The facts about one event a rule can test.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRef<'a> {
@@ -79,7 +186,7 @@ pub enum Decision<'a> {
 
 impl Corrections {
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && self.aliases.is_empty()
+        self.rules.is_empty() && self.aliases.is_empty() && self.names.is_empty() && self.created.is_empty()
     }
 
     /// Whether any rule selects events by id (the recompute then loads ids).

@@ -323,7 +323,9 @@ pub fn recompute(
     Ok(outcome)
 }
 
-fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
+/// [`recompute`] inside the caller's transaction (the corrections commands make their
+/// changes and the recompute they need atomic).
+pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
     let ids = corrections.needs_event_ids();
     let sessions = Sessions::load(tx)?;
     let mut loaded = Loaded::default();
@@ -694,6 +696,13 @@ fn refresh_streams(
         )?;
     }
     rename_all(tx, corrections)
+}
+
+/// Brings the `streams` rows of `touched` up to date and every name, without
+/// re-deciding any event: after a correction that moves no event (a rename, a new
+/// stream).
+pub fn refresh_names(tx: &Transaction, touched: &BTreeSet<String>, corrections: &Corrections) -> Result<u64> {
+    refresh_streams(tx, touched, &BTreeMap::new(), corrections)
 }
 
 /// Gives every stream its unique readable name; writes only names that changed.
