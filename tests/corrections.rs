@@ -138,7 +138,10 @@ fn an_assigned_range_survives_recompute_all_and_later_events_follow_inference() 
     let (home, devbox, gpu) = two_machines();
     let before = streams(&home);
     let acme = stream_named(&before, "acme")["id"].as_str().unwrap().to_string();
-    let scratch = stream_named(&before, "scratch@devbox")["id"].as_str().unwrap().to_string();
+    let scratch = stream_named(&before, "scratch@devbox")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // devbox's scratch minutes 10-15 were acme work; gpu's events in the range are not touched.
     let out = home.ok(&[
@@ -155,10 +158,18 @@ fn an_assigned_range_survives_recompute_all_and_later_events_follow_inference() 
     assert!(out.contains("5 events changed stream; 5m direct"), "{out}");
     let check = |home: &Home| {
         for e in &devbox[10..15] {
-            assert_eq!(placement(home, e), (Some(acme.clone()), Some("user".into())), "{}", e.id);
+            assert_eq!(
+                placement(home, e),
+                (Some(acme.clone()), Some("user".into())),
+                "{}",
+                e.id
+            );
         }
         for e in &devbox[15..] {
-            assert_eq!(placement(home, e), (Some(scratch.clone()), Some("inferred".into())));
+            assert_eq!(
+                placement(home, e),
+                (Some(scratch.clone()), Some("inferred".into()))
+            );
         }
         assert_ne!(placement(home, &gpu[0]).0, Some(acme.clone()));
     };
@@ -178,24 +189,47 @@ fn an_assigned_range_survives_recompute_all_and_later_events_follow_inference() 
     sync(&home, DEVBOX, "devbox", &batch, &[]);
     check(&home);
     for e in &later {
-        assert_eq!(placement(&home, e), (Some(scratch.clone()), Some("inferred".into())));
+        assert_eq!(
+            placement(&home, e),
+            (Some(scratch.clone()), Some("inferred".into()))
+        );
     }
-    assert_eq!(placement(&home, &late_in_range), (Some(acme.clone()), Some("user".into())));
+    assert_eq!(
+        placement(&home, &late_in_range),
+        (Some(acme.clone()), Some("user".into()))
+    );
     let incremental = streams(&home);
     home.ok(&["recompute", "--all"]);
-    assert_eq!(streams(&home), incremental, "the sync's recompute equals a full one");
+    assert_eq!(
+        streams(&home),
+        incremental,
+        "the sync's recompute equals a full one"
+    );
 }
 
 #[test]
 fn local_times_are_read_in_the_local_zone() {
     let (home, devbox, _) = two_machines();
     let out = home
-        .tt(&["assign", "acme", "--start", "2026-03-09 11:10", "--end", "2026-03-09 11:12", "--machine", "devbox"])
+        .tt(&[
+            "assign",
+            "acme",
+            "--start",
+            "2026-03-09 11:10",
+            "--end",
+            "2026-03-09 11:12",
+            "--machine",
+            "devbox",
+        ])
         .env("TZ", "Europe/Paris")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", describe(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 events"), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 events"),
+        "{}",
+        describe(&out)
+    );
     assert_eq!(placement(&home, &devbox[10]).1.as_deref(), Some("user"));
     assert_eq!(placement(&home, &devbox[12]).1.as_deref(), Some("inferred"));
 }
@@ -239,7 +273,10 @@ fn a_merge_moves_events_tags_and_time_and_later_events_of_from_land_in_into() {
     // gpu keeps working on acme: it goes to the merged stream.
     let later = focus(GPU, 90.0, "/srv/acme/src", Some("acme"));
     sync(&home, GPU, "gpu", std::slice::from_ref(&later), &[]);
-    assert_eq!(placement(&home, &later), (into["id"].as_str().map(str::to_string), Some("inferred".into())));
+    assert_eq!(
+        placement(&home, &later),
+        (into["id"].as_str().map(str::to_string), Some("inferred".into()))
+    );
     assert_eq!(streams(&home).len(), 1);
 }
 
@@ -262,7 +299,11 @@ fn a_rename_keeps_the_id_and_tags_through_recompute_all() {
     // A name another stream has is refused.
     let out = home.run(&["streams", "rename", "training", "acme"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("already called \"acme\""), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("already called \"acme\""),
+        "{}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -331,7 +372,11 @@ fn an_apply_document_with_one_bad_entry_changes_nothing() {
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(document.to_string().as_bytes())?;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(document.to_string().as_bytes())?;
             child.wait_with_output()
         })
         .unwrap();
@@ -339,7 +384,11 @@ fn an_apply_document_with_one_bad_entry_changes_nothing() {
     let err = stderr(&out);
     assert!(err.contains("operation 3 (assign), field \"start\""), "{err}");
     assert!(err.contains("nothing was applied"), "{err}");
-    assert_eq!(fs::read(home.database()).unwrap(), bytes, "the database is byte-identical");
+    assert_eq!(
+        fs::read(home.database()).unwrap(),
+        bytes,
+        "the database is byte-identical"
+    );
 
     // An unknown stream is named the same way.
     let file = home.root().join("doc.json");
@@ -350,7 +399,11 @@ fn an_apply_document_with_one_bad_entry_changes_nothing() {
     )
     .unwrap();
     let out = home.run(&["assign", "--apply", file.to_str().unwrap()]);
-    assert!(stderr(&out).contains("operation 1 (merge), field \"from\": no stream \"nosuch\""), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("operation 1 (merge), field \"from\": no stream \"nosuch\""),
+        "{}",
+        describe(&out)
+    );
     assert_eq!(fs::read(home.database()).unwrap(), bytes);
 }
 
@@ -382,7 +435,16 @@ fn an_apply_document_applies_its_operations_in_order_in_one_go() {
 #[test]
 fn a_database_rebuilt_from_the_same_events_and_corrections_is_the_same() {
     let (home, devbox, gpu) = two_machines();
-    home.ok(&["assign", "acme", "--start", &rfc(10.0), "--end", &rfc(14.0), "--cwd", "/w/scratch/"]);
+    home.ok(&[
+        "assign",
+        "acme",
+        "--start",
+        &rfc(10.0),
+        "--end",
+        &rfc(14.0),
+        "--cwd",
+        "/w/scratch/",
+    ]);
     home.ok(&["streams", "merge", "scratch@devbox", "scratch@gpu"]);
     home.ok(&["streams", "rename", "scratch", "misc"]);
     home.ok(&["streams", "new", "meetings", "--machine", "gpu"]);
@@ -390,10 +452,15 @@ fn a_database_rebuilt_from_the_same_events_and_corrections_is_the_same() {
 
     let rebuilt = Home::new();
     // Corrections first, events after: the order things arrive in does not matter.
-    rebuilt.ok_with_input(&["import"], export(DEVBOX, "devbox", &devbox[..1], &[]).as_bytes());
+    rebuilt.ok_with_input(
+        &["import"],
+        export(DEVBOX, "devbox", &devbox[..1], &[]).as_bytes(),
+    );
     let ops: Vec<(String, String)> = {
         let db = home.db();
-        let mut stmt = db.prepare("SELECT created_at, op FROM corrections ORDER BY seq").unwrap();
+        let mut stmt = db
+            .prepare("SELECT created_at, op FROM corrections ORDER BY seq")
+            .unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
@@ -403,8 +470,11 @@ fn a_database_rebuilt_from_the_same_events_and_corrections_is_the_same() {
     {
         let db = rebuilt.db();
         for (created_at, op) in &ops {
-            db.execute("INSERT INTO corrections (created_at, op) VALUES (?1, ?2)", [created_at, op])
-                .unwrap();
+            db.execute(
+                "INSERT INTO corrections (created_at, op) VALUES (?1, ?2)",
+                [created_at, op],
+            )
+            .unwrap();
         }
     }
     sync(&rebuilt, DEVBOX, "devbox", &devbox, &[]);
@@ -425,7 +495,13 @@ fn context_lists_events_sessions_with_their_prompt_streams_and_gaps() {
         DEVBOX,
         "devbox",
         &events,
-        &[session("s1", "/w/acme", 59.0, 63.0, "Fix the login page for ACME")],
+        &[session(
+            "s1",
+            "/w/acme",
+            59.0,
+            63.0,
+            "Fix the login page for ACME",
+        )],
     );
     let out = home
         .tt(&["context", "--start", &rfc(0.0), "--end", &rfc(120.0), "--json"])
@@ -442,13 +518,27 @@ fn context_lists_events_sessions_with_their_prompt_streams_and_gaps() {
     let sessions = value["sessions"].as_array().unwrap();
     assert_eq!(sessions[0]["starting_prompt"], "Fix the login page for ACME");
     assert_eq!(sessions[0]["stream_name"], "acme");
-    assert!(value["streams"].as_array().unwrap().iter().any(|s| s["name"] == "acme"));
+    assert!(
+        value["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "acme")
+    );
     // 10:05-11:00 had no tracked time (focus ends after the 5-minute attention window).
     assert_eq!(value["gaps"][0]["start"], rfc(9.0));
     assert_eq!(value["gaps"][0]["end"], rfc(60.0));
 
     // The events no stream holds: none here (every event has a directory).
-    let out = home.ok(&["context", "--start", &rfc(0.0), "--end", &rfc(120.0), "--unassigned", "--json"]);
+    let out = home.ok(&[
+        "context",
+        "--start",
+        &rfc(0.0),
+        "--end",
+        &rfc(120.0),
+        "--unassigned",
+        "--json",
+    ]);
     let value: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["events"], serde_json::json!([]));
     // People get the same in text.

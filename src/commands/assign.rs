@@ -50,11 +50,12 @@ fn selector(args: &SelectorArgs, stream: Option<String>) -> Result<Request> {
 
 /// One correction from the command line: its line and what it moved.
 pub fn apply_one(ctx: &Ctx, request: Request) -> Result<()> {
-    let applied = transact(ctx, std::slice::from_ref(&request)).map_err(|err| match err.downcast::<Rejected>() {
-        // On the command line the flag is plain from the message.
-        Ok(rejected) => rejected.invalid.error,
-        Err(err) => err,
-    })?;
+    let applied =
+        transact(ctx, std::slice::from_ref(&request)).map_err(|err| match err.downcast::<Rejected>() {
+            // On the command line the flag is plain from the message.
+            Ok(rejected) => rejected.invalid.error,
+            Err(err) => err,
+        })?;
     for line in &applied.lines {
         println!("{line}");
     }

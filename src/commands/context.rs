@@ -178,7 +178,12 @@ pub fn run(args: &ContextArgs, ctx: &Ctx) -> Result<()> {
         println!("  (none)");
     }
     for g in &gaps {
-        println!("  {} to {}  {}", local(&g.start), local(&g.end), duration(g.duration_ms));
+        println!(
+            "  {} to {}  {}",
+            local(&g.start),
+            local(&g.end),
+            duration(g.duration_ms)
+        );
     }
     Ok(())
 }
@@ -274,7 +279,10 @@ fn runs(
             cwd,
             project: git,
             session_id: session,
-            stream_name: stream.as_deref().and_then(|s| names.get(s)).map(|s| s.to_string()),
+            stream_name: stream
+                .as_deref()
+                .and_then(|s| names.get(s))
+                .map(|s| s.to_string()),
             stream,
             assignment,
             types: vec![kind],
@@ -327,7 +335,10 @@ fn sessions(
         let prompt: Option<String> = r.get(6)?;
         out.push(Session {
             machine: label_of(labels, &machine_id),
-            stream_name: stream.as_deref().and_then(|s| names.get(s)).map(|s| s.to_string()),
+            stream_name: stream
+                .as_deref()
+                .and_then(|s| names.get(s))
+                .map(|s| s.to_string()),
             stream,
             session_id,
             machine_id,

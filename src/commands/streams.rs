@@ -8,8 +8,8 @@ use super::Ctx;
 use crate::cli::{StreamsArgs, StreamsCommand};
 use crate::report::format::duration;
 use crate::store::Store;
-use crate::streams::apply::Request;
 use crate::store::streams::{self, StreamRow};
+use crate::streams::apply::Request;
 use crate::sync::summary::printable;
 use crate::when;
 

@@ -41,11 +41,16 @@ pub fn matching(conn: &Connection, selector: &Selector) -> Result<(u64, Option<M
     let (sql, args): (String, Vec<String>) = match selector {
         Selector::Session { session_id, .. } => (
             // The session and its subagents (`<id>/agent-...`), by index range.
-            format!("{COLUMNS} WHERE session_id = ?1 OR (session_id >= ?1 || '/' AND session_id < ?1 || '0')"),
+            format!(
+                "{COLUMNS} WHERE session_id = ?1 OR (session_id >= ?1 || '/' AND session_id < ?1 || '0')"
+            ),
             vec![session_id.clone()],
         ),
         Selector::Events { ids } => {
-            let marks = (1..=ids.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+            let marks = (1..=ids.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             (format!("{COLUMNS} WHERE id IN ({marks})"), ids.clone())
         }
         Selector::Range { start, end, .. } => (

@@ -126,11 +126,18 @@ pub fn resolve(conn: &Connection, query: &str) -> Result<String> {
     let by_label: Vec<&MachineRow> = all.iter().filter(|m| m.label == query).collect();
     let by_prefix: Vec<&MachineRow> = all
         .iter()
-        .filter(|m| !query.is_empty() && m.machine_id.to_ascii_lowercase().starts_with(&query.to_ascii_lowercase()))
+        .filter(|m| {
+            !query.is_empty()
+                && m.machine_id
+                    .to_ascii_lowercase()
+                    .starts_with(&query.to_ascii_lowercase())
+        })
         .collect();
     match (by_label.as_slice(), by_prefix.as_slice()) {
         ([one], _) | ([], [one]) => Ok(one.machine_id.clone()),
-        ([], []) if all.is_empty() => anyhow::bail!("no machine {query:?}: no machine is known yet (run 'tt sync')"),
+        ([], []) if all.is_empty() => {
+            anyhow::bail!("no machine {query:?}: no machine is known yet (run 'tt sync')")
+        }
         ([], []) => anyhow::bail!("no machine {query:?}; known machines: {}", known()),
         _ => anyhow::bail!("machine {query:?} is ambiguous; give its full id: {}", known()),
     }

@@ -1,7 +1,7 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
-pub mod events;
 pub mod corrections;
+pub mod events;
 pub mod import;
 pub mod machines;
 pub mod schema;

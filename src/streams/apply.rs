@@ -134,8 +134,12 @@ impl SelectorRequest {
                 machine,
                 cwd,
             }),
-            (None, None, Some(_), None) => Err(invalid("end", anyhow!("missing: a range needs start and end"))),
-            (None, None, None, Some(_)) => Err(invalid("start", anyhow!("missing: a range needs start and end"))),
+            (None, None, Some(_), None) => {
+                Err(invalid("end", anyhow!("missing: a range needs start and end")))
+            }
+            (None, None, None, Some(_)) => {
+                Err(invalid("start", anyhow!("missing: a range needs start and end")))
+            }
             (None, None, None, None) => Err(invalid(
                 "session",
                 anyhow!("no events selected: give a session, event ids, or a start and an end"),
@@ -265,7 +269,10 @@ fn restructure(tx: &Transaction, op: &Op) -> Result<()> {
             )?;
         }
         Op::Rename { stream, name } => {
-            tx.execute("UPDATE streams SET name = ?2 WHERE id = ?1", params![stream, name])?;
+            tx.execute(
+                "UPDATE streams SET name = ?2 WHERE id = ?1",
+                params![stream, name],
+            )?;
         }
         Op::Merge { into, from, .. } => {
             for (gone, _) in from {
@@ -285,7 +292,11 @@ fn restructure(tx: &Transaction, op: &Op) -> Result<()> {
 }
 
 /// A stream as the user named it: (id, name, machine and project).
-fn stream(tx: &Transaction, field: &'static str, query: &str) -> Result<(String, String, StreamInfo), Invalid> {
+fn stream(
+    tx: &Transaction,
+    field: &'static str,
+    query: &str,
+) -> Result<(String, String, StreamInfo), Invalid> {
     let (id, name) = streams::resolve(tx, query).map_err(|e| invalid(field, e))?;
     let info = tx
         .query_row(
@@ -351,7 +362,10 @@ fn resolve(tx: &Transaction, request: &Request, tz: &TimeZone) -> Result<(Op, Ef
     let db = |field| move |e: rusqlite::Error| invalid(field, e.into());
     let anydb = |field| move |e: anyhow::Error| invalid(field, e);
     match request {
-        Request::Assign { stream: target, selector } => {
+        Request::Assign {
+            stream: target,
+            selector,
+        } => {
             let selector = resolve_selector(tx, selector, tz)?;
             let (count, earliest) = table::matching(tx, &selector).map_err(anydb("event"))?;
             let what = plural(count, "event");
@@ -453,7 +467,9 @@ fn resolve(tx: &Transaction, request: &Request, tz: &TimeZone) -> Result<(Op, Ef
             if let Some(now_called) = existing {
                 return Err(invalid(
                     "name",
-                    anyhow!("a stream was already created as {name:?} on this machine (now called {now_called:?})"),
+                    anyhow!(
+                        "a stream was already created as {name:?} on this machine (now called {now_called:?})"
+                    ),
                 ));
             }
             let line = format!("new: stream {name} on {}", label(tx, &machine_id));
@@ -467,11 +483,16 @@ fn resolve(tx: &Transaction, request: &Request, tz: &TimeZone) -> Result<(Op, Ef
     }
 }
 
-fn resolve_selector(tx: &Transaction, selector: &SelectorRequest, tz: &TimeZone) -> Result<Selector, Invalid> {
+fn resolve_selector(
+    tx: &Transaction,
+    selector: &SelectorRequest,
+    tz: &TimeZone,
+) -> Result<Selector, Invalid> {
     match selector {
         SelectorRequest::Session { id, machine: m } => {
             let machine_id = m.as_deref().map(|q| machine(tx, "machine", q)).transpose()?;
-            let known = table::session_known(tx, id, machine_id.as_deref()).map_err(|e| invalid("session", e))?;
+            let known =
+                table::session_known(tx, id, machine_id.as_deref()).map_err(|e| invalid("session", e))?;
             if !known {
                 return Err(invalid(
                     "session",
@@ -516,7 +537,10 @@ fn resolve_selector(tx: &Transaction, selector: &SelectorRequest, tz: &TimeZone)
                 .map_err(|e| invalid("end", e))?
                 .as_millis();
             if end_ms <= start_ms {
-                return Err(invalid("end", anyhow!("{end:?} is not after the start {start:?}")));
+                return Err(invalid(
+                    "end",
+                    anyhow!("{end:?} is not after the start {start:?}"),
+                ));
             }
             let machine_id = m.as_deref().map(|q| machine(tx, "machine", q)).transpose()?;
             if let Some(cwd) = cwd
@@ -734,8 +758,12 @@ mod tests {
         );
         assert!(err.starts_with("operation 1 (assign), field \"end\""), "{err}");
         let err = rejected(r#"{"operations": [{"op": "rename", "stream": "a", "nmae": "b"}]}"#);
-        assert!(err.contains("operation 0 (rename)") && err.contains("\"nmae\""), "{err}");
-        let err = rejected(r#"{"operations": [{"op": "assign", "stream": "a", "session": "s", "event": "e"}]}"#);
+        assert!(
+            err.contains("operation 0 (rename)") && err.contains("\"nmae\""),
+            "{err}"
+        );
+        let err =
+            rejected(r#"{"operations": [{"op": "assign", "stream": "a", "session": "s", "event": "e"}]}"#);
         assert!(err.contains("field \"session\""), "{err}");
         let err = rejected(r#"{"operations": [{"op": "split"}]}"#);
         assert!(err.contains("unknown op \"split\""), "{err}");

@@ -71,8 +71,13 @@ pub enum Op {
         selector: Selector,
     },
     /// Events matching `selector` go back to inference.
-    Unassign { selector: Selector },
-    Rename { stream: String, name: String },
+    Unassign {
+        selector: Selector,
+    },
+    Rename {
+        stream: String,
+        name: String,
+    },
     /// `from` streams (with their machine and project) fold into `into`.
     Merge {
         into: String,

@@ -22,7 +22,9 @@ impl From<&AllocationConfig> for allocate::Params {
 /// The user's corrections as the recompute applies them: every stored one, replayed
 /// in the order they were made.
 pub fn load_corrections(conn: &rusqlite::Connection) -> anyhow::Result<corrections::Corrections> {
-    Ok(corrections::Corrections::replay(&crate::store::corrections::load(conn)?))
+    Ok(corrections::Corrections::replay(
+        &crate::store::corrections::load(conn)?,
+    ))
 }
 
 /// The recompute that follows a sync: only what the merged events can change.
