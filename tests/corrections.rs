@@ -490,6 +490,8 @@ fn context_lists_events_sessions_with_their_prompt_streams_and_gaps() {
     let mut events = focus_run(DEVBOX, 0, 5, "/w/acme", Some("acme"));
     events.extend((0..3).map(|m| tool(DEVBOX, 60.0 + m as f64, "s1", "/w/acme")));
     events.push(focus(DEVBOX, 70.0, "/tmp/x", None));
+    // A session whose index record has not arrived: listed from its events.
+    events.push(tool(DEVBOX, 80.0, "s2", "/tmp/x"));
     sync(
         &home,
         DEVBOX,
@@ -510,7 +512,7 @@ fn context_lists_events_sessions_with_their_prompt_streams_and_gaps() {
     assert!(out.status.success(), "{}", describe(&out));
     let value: Value = serde_json::from_slice(&out.stdout).unwrap();
     let runs = value["events"].as_array().unwrap();
-    assert_eq!(runs.len(), 3, "{runs:#?}");
+    assert_eq!(runs.len(), 4, "{runs:#?}");
     assert_eq!(runs[0]["events"], 5);
     assert_eq!(runs[0]["stream_name"], "acme");
     assert_eq!(runs[0]["first_event_id"], events[0].id);
@@ -518,6 +520,8 @@ fn context_lists_events_sessions_with_their_prompt_streams_and_gaps() {
     let sessions = value["sessions"].as_array().unwrap();
     assert_eq!(sessions[0]["starting_prompt"], "Fix the login page for ACME");
     assert_eq!(sessions[0]["stream_name"], "acme");
+    assert_eq!(sessions[1]["session_id"], "s2");
+    assert_eq!(sessions[1]["starting_prompt"], Value::Null);
     assert!(
         value["streams"]
             .as_array()
@@ -544,4 +548,90 @@ fn context_lists_events_sessions_with_their_prompt_streams_and_gaps() {
     // People get the same in text.
     let text = home.ok(&["context", "--start", &rfc(0.0), "--end", &rfc(120.0)]);
     assert!(text.contains("Fix the login page for ACME"), "{text}");
+
+    // Without a range: the 24 hours before now.
+    let out = home
+        .tt(&["context", "--json"])
+        .env("TT_NOW", rfc(120.0))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["period"]["start"], "2026-03-08T12:00:00.000Z");
+    assert_eq!(value["period"]["end"], rfc(120.0));
+    assert_eq!(value["events"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn assigning_events_of_another_machine_says_so() {
+    let (home, _, gpu) = two_machines();
+    let out = home.ok(&[
+        "assign",
+        "acme",
+        "--start",
+        &rfc(30.0),
+        "--end",
+        &rfc(32.0),
+        "--machine",
+        "gpu",
+    ]);
+    assert!(
+        out.contains("assign: 2 events to acme (across machines: events of gpu go to a stream of devbox)"),
+        "{out}"
+    );
+    let acme = stream_named(&streams(&home), "acme")["id"]
+        .as_str()
+        .map(str::to_string);
+    assert_eq!(placement(&home, &gpu[0]), (acme, Some("user".into())));
+}
+
+#[test]
+fn through_real_syncs_a_merge_and_an_assignment_hold_for_later_events() {
+    let fleet = common::fleet::Fleet::new(&["devbox", "gpu"]);
+    let (devbox, gpu) = (fleet.remote("devbox"), fleet.remote("gpu"));
+    let (devbox_id, gpu_id) = (devbox.machine_id(), gpu.machine_id());
+    let append = |home: &Home, events: &[Event]| tt::eventlog::append(&home.event_log(), events).unwrap();
+    append(devbox, &focus_run(&devbox_id, 0, 10, "/w/acme", Some("acme")));
+    append(devbox, &focus_run(&devbox_id, 10, 20, "/w/scratch", None));
+    append(gpu, &focus_run(&gpu_id, 20, 30, "/srv/acme", Some("acme")));
+    let out = fleet.sync(&[]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let hub = &fleet.hub;
+    let into = stream_named(&streams(hub), "acme@devbox")["id"].clone();
+    hub.ok(&["streams", "merge", "acme@devbox", "acme@gpu"]);
+    hub.ok(&[
+        "assign",
+        "acme",
+        "--start",
+        &rfc(10.0),
+        "--end",
+        &rfc(15.0),
+        "--cwd",
+        "/w/scratch",
+    ]);
+
+    // Both remotes keep working: gpu on acme, devbox in the scratch directory, one
+    // event of which falls in the assigned range (a late arrival).
+    let gpu_later = focus(&gpu_id, 40.0, "/srv/acme", Some("acme"));
+    let scratch_later = focus(&devbox_id, 41.0, "/w/scratch", None);
+    let scratch_late = focus(&devbox_id, 12.5, "/w/scratch", None);
+    append(gpu, std::slice::from_ref(&gpu_later));
+    append(devbox, &[scratch_later.clone(), scratch_late.clone()]);
+    let out = fleet.sync(&[]);
+    assert!(out.status.success(), "{}", describe(&out));
+
+    let into = into.as_str().map(str::to_string);
+    assert_eq!(
+        placement(hub, &gpu_later),
+        (into.clone(), Some("inferred".into()))
+    );
+    assert_eq!(placement(hub, &scratch_late), (into.clone(), Some("user".into())));
+    let scratch = stream_named(&streams(hub), "scratch")["id"]
+        .as_str()
+        .map(str::to_string);
+    assert_ne!(scratch, into);
+    assert_eq!(placement(hub, &scratch_later), (scratch, Some("inferred".into())));
+    let synced = streams(hub);
+    hub.ok(&["recompute", "--all"]);
+    assert_eq!(streams(hub), synced);
 }

@@ -349,6 +349,31 @@ fn sessions(
             starting_prompt: prompt.map(|p| p.chars().take(PROMPT_CHARS).collect()),
         });
     }
+    // Sessions known only from their events (not indexed yet): no prompt to show.
+    for run in runs {
+        let Some(session_id) = &run.session_id else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|s| s.session_id == *session_id && s.machine_id == run.machine_id)
+        {
+            continue;
+        }
+        out.push(Session {
+            session_id: session_id.clone(),
+            machine_id: run.machine_id.clone(),
+            machine: run.machine.clone(),
+            parent_session_id: None,
+            project_path: run.cwd.clone(),
+            start: Some(run.start.clone()),
+            end: None,
+            stream: run.stream.clone(),
+            stream_name: run.stream_name.clone(),
+            starting_prompt: None,
+        });
+    }
+    out.sort_by(|a, b| (&a.start, &a.session_id).cmp(&(&b.start, &b.session_id)));
     Ok(out)
 }
 

@@ -1,7 +1,7 @@
 //! The `corrections` table (the user's decisions, in order) and the queries the
 //! corrections commands make to say what a correction moves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
@@ -35,8 +35,17 @@ pub fn append(conn: &Connection, op: &Op, created_at: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// The events `selector` matches: how many, and the earliest (None: none).
-pub fn matching(conn: &Connection, selector: &Selector) -> Result<(u64, Option<Millis>)> {
+/// The events `selector` matches.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Matched {
+    pub count: u64,
+    /// The earliest (None: none matched).
+    pub earliest: Option<Millis>,
+    pub machines: BTreeSet<String>,
+}
+
+/// The events `selector` matches, as the recompute will match them.
+pub fn matching(conn: &Connection, selector: &Selector) -> Result<Matched> {
     const COLUMNS: &str = "SELECT id, machine_id, timestamp, cwd, session_id FROM events";
     let (sql, args): (String, Vec<String>) = match selector {
         Selector::Session { session_id, .. } => (
@@ -63,7 +72,7 @@ pub fn matching(conn: &Connection, selector: &Selector) -> Result<(u64, Option<M
     };
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-    let (mut count, mut earliest) = (0u64, None::<Millis>);
+    let mut matched = Matched::default();
     while let Some(r) = rows.next()? {
         let ts: &str = r.get_ref(2)?.as_str()?;
         let at = ts
@@ -79,11 +88,14 @@ pub fn matching(conn: &Connection, selector: &Selector) -> Result<(u64, Option<M
         };
         // The SQL narrows; the rule itself decides, as the recompute will.
         if selector.matches(&event) {
-            count += 1;
-            earliest = Some(earliest.map_or(at, |e: Millis| e.min(at)));
+            matched.count += 1;
+            matched.earliest = Some(matched.earliest.map_or(at, |e| e.min(at)));
+            if !matched.machines.contains(event.machine_id) {
+                matched.machines.insert(event.machine_id.to_string());
+            }
         }
     }
-    Ok((count, earliest))
+    Ok(matched)
 }
 
 /// Direct and delegated time per stream (None: unassigned) from `from` on.

@@ -367,12 +367,25 @@ fn resolve(tx: &Transaction, request: &Request, tz: &TimeZone) -> Result<(Op, Ef
             selector,
         } => {
             let selector = resolve_selector(tx, selector, tz)?;
-            let (count, earliest) = table::matching(tx, &selector).map_err(anydb("event"))?;
-            let what = plural(count, "event");
+            let matched = table::matching(tx, &selector).map_err(anydb("event"))?;
+            let (what, earliest) = (plural(matched.count, "event"), matched.earliest);
             match target {
                 Some(query) => {
                     let (id, name, info) = stream(tx, "stream", query)?;
-                    let line = format!("assign: {what} to {name}");
+                    let mut line = format!("assign: {what} to {name}");
+                    let others: Vec<String> = matched
+                        .machines
+                        .iter()
+                        .filter(|m| **m != info.machine_id)
+                        .map(|m| label(tx, m))
+                        .collect();
+                    if !others.is_empty() {
+                        line.push_str(&format!(
+                            " (across machines: events of {} go to a stream of {})",
+                            others.join(", "),
+                            label(tx, &info.machine_id)
+                        ));
+                    }
                     let op = Op::Assign {
                         stream: id,
                         info,

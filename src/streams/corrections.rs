@@ -319,6 +319,66 @@ mod tests {
         assert!(!sel.matches(&event(0, "/x", Some("s10"))));
     }
 
+    fn info(machine: &str, project: &str) -> StreamInfo {
+        StreamInfo {
+            machine_id: machine.into(),
+            project: Some(project.into()),
+        }
+    }
+
+    #[test]
+    fn a_merge_redirects_earlier_rules_and_aliases_and_chains() {
+        let range = Selector::Range {
+            start: 0,
+            end: 10,
+            machine_id: None,
+            cwd_prefix: None,
+        };
+        let ops = [
+            Op::Assign {
+                stream: "b".into(),
+                info: info("m2", "proj-b"),
+                selector: range.clone(),
+            },
+            Op::Rename {
+                stream: "b".into(),
+                name: "bee".into(),
+            },
+            Op::Merge {
+                into: "a".into(),
+                info: info("m1", "proj-a"),
+                from: vec![("b".into(), info("m2", "proj-b"))],
+            },
+            Op::Merge {
+                into: "c".into(),
+                info: info("m1", "proj-c"),
+                from: vec![("a".into(), info("m1", "proj-a"))],
+            },
+        ];
+        let c = Corrections::replay(&ops);
+        assert_eq!(c.alias("m2", "proj-b"), Some("c"));
+        assert_eq!(c.alias("m1", "proj-a"), Some("c"));
+        assert_eq!(c.alias("m1", "proj-c"), None);
+        assert_eq!(c.decide(&event(5, "/x", None)), Decision::User("c"));
+        assert!(c.names.is_empty(), "a merged stream's name goes with it");
+        assert!(!c.streams.contains_key("a") && !c.streams.contains_key("b"));
+    }
+
+    #[test]
+    fn stored_operations_read_back_as_written() {
+        let op = Op::New {
+            stream: "s".into(),
+            machine_id: "m1".into(),
+            name: "meetings".into(),
+        };
+        let text = serde_json::to_string(&op).unwrap();
+        assert!(text.starts_with(r#"{"op":"new""#), "{text}");
+        assert_eq!(serde_json::from_str::<Op>(&text).unwrap(), op);
+        let c = Corrections::replay(&[op]);
+        assert_eq!(c.created, ["s"]);
+        assert_eq!(c.names["s"], "meetings");
+    }
+
     #[test]
     fn cwd_prefixes_match_whole_components() {
         assert!(is_under("/a/b", "/a/b"));
