@@ -383,8 +383,12 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
             }
             let mut cut = Millis::MAX;
             for row in &pending.rows {
+                // The earliest instant the event changes: an idle report cuts back by
+                // its duration; a tool use or `ended` extends a run from a tool use up
+                // to `agent_timeout` earlier.
                 let effect = match row.meaning {
                     Meaning::Idle(idle) => row.at - idle,
+                    Meaning::ToolUse | Meaning::Ended => row.at - params.agent_timeout,
                     _ => row.at,
                 };
                 cut = cut.min(effect);
@@ -467,7 +471,10 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
         }
     }
 
-    // 3. Allocate.
+    // 3. Allocate. Ties at one instant are broken by stream and machine index, so the
+    // indices follow the order of the ids (interning order depends on what was read).
+    let stream_rank = ranks(&loaded.streams);
+    let machine_rank = ranks(&loaded.machines);
     let mut session_ix: HashMap<(u32, u32), u32> = HashMap::new();
     let mut inputs: Vec<Input> = Vec::with_capacity(loaded.rows.len());
     for (row, &stream) in loaded.rows.iter().zip(&decided) {
@@ -490,14 +497,26 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
         };
         inputs.push(Input {
             at: row.at,
-            machine: row.machine,
-            stream: (stream != NONE).then_some(stream),
+            machine: machine_rank[row.machine as usize],
+            stream: (stream != NONE).then(|| stream_rank[stream as usize]),
             signal,
         });
     }
     outcome.read = loaded.rows.len() as u64;
     allocate::sort_inputs(&mut inputs);
     let mut intervals = allocate::allocate(&inputs, params);
+    let unrank = |rank: &[u32]| {
+        let mut back = vec![0u32; rank.len()];
+        for (index, &r) in rank.iter().enumerate() {
+            back[r as usize] = index as u32;
+        }
+        back
+    };
+    let (stream_of, machine_of) = (unrank(&stream_rank), unrank(&machine_rank));
+    for interval in &mut intervals {
+        interval.stream = interval.stream.map(|r| stream_of[r as usize]);
+        interval.machine = machine_of[interval.machine as usize];
+    }
     if let Some(cut) = cut {
         intervals = allocate::clip(&intervals, cut, Millis::MAX);
     }
@@ -517,6 +536,17 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
     touched.extend(corrections.created.iter().cloned());
     outcome.streams = refresh_streams(tx, &touched, &keys, corrections)?;
     Ok(outcome)
+}
+
+/// For each interned index, its rank among the interned strings in sorted order.
+fn ranks(interner: &Interner) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..interner.names.len() as u32).collect();
+    order.sort_by(|a, b| interner.names[*a as usize].cmp(&interner.names[*b as usize]));
+    let mut rank = vec![0u32; order.len()];
+    for (r, &index) in order.iter().enumerate() {
+        rank[index as usize] = r as u32;
+    }
+    rank
 }
 
 fn kind_name(kind: Kind) -> &'static str {
