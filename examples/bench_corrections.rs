@@ -114,7 +114,10 @@ fn main() {
     insert(&mut store, &all);
     let none = tt::streams::load_corrections(&store.conn).unwrap();
     recompute(&mut store, Scope::All, &PARAMS, &none).unwrap();
-    println!("{} events, {days} days, 4 machines, {runs} runs each (medians)", all.len());
+    println!(
+        "{} events, {days} days, 4 machines, {runs} runs each (medians)",
+        all.len()
+    );
 
     // Baseline 1: a sync's recompute after one more hour of events (rolled back each run).
     let hour = day_events(days - 1, 7 * 3_600_000, 8 * 3_600_000);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{OsStringValueParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 /// Passive time tracking for tmux and AI coding agents across a fleet of dev servers.
 #[derive(Debug, Parser)]
@@ -134,26 +134,27 @@ pub enum StreamsCommand {
 #[derive(Debug, Args)]
 pub struct SelectorArgs {
     /// An agent session, its subagents included
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["events", "start", "end", "cwd"])]
     pub session: Option<String>,
     /// Events by id (several may follow one --event)
-    #[arg(long = "event", value_name = "ID", num_args = 1..)]
+    #[arg(long = "event", value_name = "ID", num_args = 1.., conflicts_with_all = ["start", "end", "machine", "cwd"])]
     pub events: Vec<String>,
     /// Start of a range: RFC 3339 (2026-03-09T14:00:00Z) or local 'YYYY-MM-DD HH:MM'
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", requires = "end")]
     pub start: Option<String>,
     /// End of the range (excluded), in the same forms
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", requires = "start")]
     pub end: Option<String>,
     /// Only events of this machine (id, id prefix or label)
     #[arg(long, value_name = "ID|LABEL")]
     pub machine: Option<String>,
     /// Only events in this directory or below it (with --start/--end)
-    #[arg(long, value_name = "PREFIX")]
+    #[arg(long, value_name = "PREFIX", requires = "start")]
     pub cwd: Option<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("selector").args(["session", "events", "start", "apply"]).required(true)))]
 pub struct AssignArgs {
     /// The stream: its id, a unique id prefix, or its unique name
     #[arg(value_name = "STREAM", required_unless_present = "apply")]
@@ -162,11 +163,12 @@ pub struct AssignArgs {
     pub selector: SelectorArgs,
     /// Apply a JSON document of corrections ('-': stdin) in one transaction:
     /// {"operations": [{"op": "assign"|"unassign"|"rename"|"merge"|"new", ...}]}
-    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["stream", "session", "events", "start", "end", "machine", "cwd"])]
+    #[arg(long, value_name = "FILE|-", exclusive = true)]
     pub apply: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("selector").args(["session", "events", "start"]).required(true)))]
 pub struct UnassignArgs {
     #[command(flatten)]
     pub selector: SelectorArgs,

@@ -635,3 +635,19 @@ fn through_real_syncs_a_merge_and_an_assignment_hold_for_later_events() {
     hub.ok(&["recompute", "--all"]);
     assert_eq!(streams(hub), synced);
 }
+
+#[test]
+fn a_correction_without_a_selector_or_with_two_is_a_usage_error() {
+    let home = Home::new();
+    for args in [
+        &["assign", "acme"][..],
+        &["unassign"],
+        &["assign", "acme", "--start", "2026-03-09 10:00"],
+        &["assign", "acme", "--session", "s1", "--event", "e1"],
+        &["assign", "acme", "--apply", "-"],
+    ] {
+        let out = home.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", describe(&out));
+    }
+    assert!(!home.database().exists(), "nothing was created");
+}
