@@ -107,11 +107,11 @@ impl Store {
         let present: i64 = self.conn.query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name IN \
              ('intervals', 'cwd_projects', 'corrections', 'events_pending', 'events_by_stream', \
-             'events_by_machine_cwd')",
+             'events_by_machine_cwd', 'events_by_session')",
             [],
             |r| r.get(0),
         )?;
-        if present < 6 {
+        if present < 7 {
             self.conn.execute_batch(schema::DERIVED)?;
         }
         Ok(())

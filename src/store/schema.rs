@@ -104,4 +104,6 @@ CREATE TABLE IF NOT EXISTS corrections (
 CREATE INDEX IF NOT EXISTS events_pending ON events(timestamp) WHERE assignment_source IS NULL;
 CREATE INDEX IF NOT EXISTS events_by_stream ON events(stream_id, timestamp);
 CREATE INDEX IF NOT EXISTS events_by_machine_cwd ON events(machine_id, cwd);
+-- Agent events by session, for `tt assign --session` (pane events carry none).
+CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id) WHERE session_id IS NOT NULL;
 "#;
