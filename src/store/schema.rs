@@ -100,10 +100,13 @@ CREATE TABLE IF NOT EXISTS corrections (
     op         TEXT NOT NULL
 );
 
--- Events not yet seen by a recompute.
-CREATE INDEX IF NOT EXISTS events_pending ON events(timestamp) WHERE assignment_source IS NULL;
-CREATE INDEX IF NOT EXISTS events_by_stream ON events(stream_id, timestamp);
+-- Where the last recompute stopped: events are appended, so those with a rowid above
+-- `recomputed_rowid` are the ones no recompute has seen.
+CREATE TABLE IF NOT EXISTS recompute_state (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Older events below a directory that just got a project (inference may move them).
 CREATE INDEX IF NOT EXISTS events_by_machine_cwd ON events(machine_id, cwd);
--- Agent events by session, for `tt assign --session` (pane events carry none).
-CREATE INDEX IF NOT EXISTS events_by_session ON events(session_id) WHERE session_id IS NOT NULL;
 "#;

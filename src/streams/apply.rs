@@ -61,12 +61,15 @@ pub enum SelectorRequest {
 /// Why a request cannot be applied, and the field (flag or document key) at fault.
 #[derive(Debug)]
 pub struct Invalid {
-    pub field: &'static str,
+    pub field: String,
     pub error: anyhow::Error,
 }
 
-fn invalid(field: &'static str, error: anyhow::Error) -> Invalid {
-    Invalid { field, error }
+fn invalid(field: &str, error: anyhow::Error) -> Invalid {
+    Invalid {
+        field: field.to_string(),
+        error,
+    }
 }
 
 /// A request of a batch that failed: which one, and why. Nothing was applied.
@@ -612,15 +615,28 @@ fn static_op(op: &str) -> &'static str {
         .unwrap_or("unknown op")
 }
 
-/// The fields of one entry, each taken once; what is left over is unknown.
+/// The fields of one entry.
 struct Fields<'a> {
     map: &'a Map<String, Value>,
-    taken: BTreeSet<&'static str>,
 }
 
-impl<'a> Fields<'a> {
-    fn string(&mut self, field: &'static str) -> Result<Option<String>, Invalid> {
-        self.taken.insert(field);
+impl Fields<'_> {
+    /// Refuses a field the op does not take (a misspelling is named, not ignored).
+    fn only(&self, allowed: &[&str]) -> Result<(), Invalid> {
+        match self
+            .map
+            .keys()
+            .find(|k| *k != "op" && !allowed.contains(&k.as_str()))
+        {
+            Some(unknown) => Err(invalid(
+                unknown,
+                anyhow!("not a field of this op (expected {})", allowed.join(", ")),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn string(&self, field: &str) -> Result<Option<String>, Invalid> {
         match self.map.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -628,14 +644,13 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn required(&mut self, field: &'static str) -> Result<String, Invalid> {
+    fn required(&self, field: &str) -> Result<String, Invalid> {
         self.string(field)?
             .ok_or_else(|| invalid(field, anyhow!("missing")))
     }
 
     /// A string or a list of strings.
-    fn strings(&mut self, field: &'static str) -> Result<Option<Vec<String>>, Invalid> {
-        self.taken.insert(field);
+    fn strings(&self, field: &str) -> Result<Option<Vec<String>>, Invalid> {
         let bad = || invalid(field, anyhow!("must be a string or a list of strings"));
         match self.map.get(field) {
             None | Some(Value::Null) => Ok(None),
@@ -648,44 +663,19 @@ impl<'a> Fields<'a> {
             Some(_) => Err(bad()),
         }
     }
-
-    fn finish(self) -> Result<(), Invalid> {
-        match self.map.keys().find(|k| !self.taken.contains(k.as_str())) {
-            Some(unknown) => {
-                let field: &'static str = match unknown.as_str() {
-                    "stream" => "stream",
-                    "session" => "session",
-                    "event" => "event",
-                    "start" => "start",
-                    "end" => "end",
-                    "machine" => "machine",
-                    "cwd" => "cwd",
-                    "name" => "name",
-                    "into" => "into",
-                    "from" => "from",
-                    _ => "op",
-                };
-                Err(invalid(
-                    field,
-                    anyhow!("unexpected field {unknown:?} for this op"),
-                ))
-            }
-            None => Ok(()),
-        }
-    }
 }
 
 fn parse_entry(map: &Map<String, Value>) -> Result<Request, Invalid> {
-    let mut f = Fields {
-        map,
-        taken: BTreeSet::new(),
-    };
+    let f = Fields { map };
+    const SELECTOR: [&str; 6] = ["session", "event", "start", "end", "machine", "cwd"];
     let op = f.required("op")?;
     let request = match op.as_str() {
         "assign" | "unassign" => {
             let stream = if op == "assign" {
+                f.only(&[&["stream"][..], &SELECTOR].concat())?;
                 Some(f.required("stream")?)
             } else {
+                f.only(&SELECTOR)?;
                 None
             };
             let selector = SelectorRequest::from_parts(
@@ -698,20 +688,29 @@ fn parse_entry(map: &Map<String, Value>) -> Result<Request, Invalid> {
             )?;
             Request::Assign { stream, selector }
         }
-        "rename" => Request::Rename {
-            stream: f.required("stream")?,
-            name: f.required("name")?,
-        },
-        "merge" => Request::Merge {
-            into: f.required("into")?,
-            from: f
-                .strings("from")?
-                .ok_or_else(|| invalid("from", anyhow!("missing")))?,
-        },
-        "new" => Request::New {
-            name: f.required("name")?,
-            machine: f.required("machine")?,
-        },
+        "rename" => {
+            f.only(&["stream", "name"])?;
+            Request::Rename {
+                stream: f.required("stream")?,
+                name: f.required("name")?,
+            }
+        }
+        "merge" => {
+            f.only(&["into", "from"])?;
+            Request::Merge {
+                into: f.required("into")?,
+                from: f
+                    .strings("from")?
+                    .ok_or_else(|| invalid("from", anyhow!("missing")))?,
+            }
+        }
+        "new" => {
+            f.only(&["name", "machine"])?;
+            Request::New {
+                name: f.required("name")?,
+                machine: f.required("machine")?,
+            }
+        }
         other => {
             return Err(invalid(
                 "op",
@@ -719,7 +718,6 @@ fn parse_entry(map: &Map<String, Value>) -> Result<Request, Invalid> {
             ));
         }
     };
-    f.finish()?;
     Ok(request)
 }
 
@@ -772,7 +770,7 @@ mod tests {
         assert!(err.starts_with("operation 1 (assign), field \"end\""), "{err}");
         let err = rejected(r#"{"operations": [{"op": "rename", "stream": "a", "nmae": "b"}]}"#);
         assert!(
-            err.contains("operation 0 (rename)") && err.contains("\"nmae\""),
+            err.starts_with("operation 0 (rename), field \"nmae\": not a field of this op"),
             "{err}"
         );
         let err =
