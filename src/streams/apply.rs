@@ -782,6 +782,22 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_document_reads() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("```json\n{\"operations\"")
+            .expect("README has an example document")
+            + "```json\n".len();
+        let end = start + readme[start..].find("```").unwrap();
+        let requests = parse_document(&readme[start..end]).unwrap();
+        let ops: Vec<&str> = requests.iter().map(Request::op_name).collect();
+        assert_eq!(
+            ops,
+            ["new", "assign", "assign", "assign", "unassign", "rename", "merge"]
+        );
+    }
+
+    #[test]
     fn moved_time_counts_what_arrived_including_unassigned() {
         let before = BTreeMap::from([(None, (100, 0)), (Some("a".to_string()), (50, 30))]);
         let after = BTreeMap::from([
