@@ -88,7 +88,11 @@ fn transact(ctx: &Ctx, requests: &[Request]) -> Result<apply::Applied> {
             path.display()
         );
     };
-    let tx = store.conn.transaction()?;
+    // Immediate, as the recompute: the write lock is taken before the corrections are
+    // resolved against what the database holds, so a sync cannot change it in between.
+    let tx = store
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let applied = apply::apply(
         &tx,
         requests,
