@@ -10,6 +10,7 @@ use crate::cli::{AssignArgs, SelectorArgs, UnassignArgs};
 use crate::clock;
 use crate::store::Store;
 use crate::streams::apply::{self, Rejected, Request, SelectorRequest};
+use crate::sync::summary::printable;
 use crate::when;
 
 pub fn run(args: &AssignArgs, ctx: &Ctx) -> Result<()> {
@@ -57,7 +58,8 @@ pub fn apply_one(ctx: &Ctx, request: Request) -> Result<()> {
             Err(err) => err,
         })?;
     for line in &applied.lines {
-        println!("{line}");
+        // Stream names and labels come from remote data: no terminal control codes.
+        println!("{}", printable(line));
     }
     if !matches!(request, Request::Rename { .. } | Request::New { .. }) {
         println!("{}", applied.summary());
@@ -73,7 +75,7 @@ fn apply_batch(ctx: &Ctx, requests: &[Request]) -> Result<()> {
         if requests.len() == 1 { "" } else { "s" }
     );
     for line in &applied.lines {
-        println!("  {line}");
+        println!("  {}", printable(line));
     }
     println!("{}", applied.summary());
     Ok(())

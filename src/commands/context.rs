@@ -146,7 +146,7 @@ pub fn run(args: &ContextArgs, ctx: &Ctx) -> Result<()> {
             "  {}  {}  {}  {}  {:?}",
             s.start.as_deref().map_or("-".to_string(), local),
             printable(&s.machine),
-            s.session_id,
+            printable(&s.session_id),
             printable(s.stream_name.as_deref().unwrap_or("(no stream)")),
             first_line
         );
@@ -165,7 +165,7 @@ pub fn run(args: &ContextArgs, ctx: &Ctx) -> Result<()> {
             printable(r.stream_name.as_deref().unwrap_or("(no stream)")),
             r.events,
             if r.events == 1 { "" } else { "s" },
-            r.types.join(", "),
+            printable(&r.types.join(", ")),
             if r.assignment.as_deref() == Some("user") {
                 " [assigned]"
             } else {
