@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{OsStringValueParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 /// Passive time tracking for tmux and AI coding agents across a fleet of dev servers.
 #[derive(Debug, Parser)]
@@ -42,6 +42,12 @@ pub enum Command {
     Tag(TagArgs),
     /// Remove tags from a stream
     Untag(TagArgs),
+    /// Move events to a stream (your decision wins over inference), or --apply a JSON document of corrections
+    Assign(AssignArgs),
+    /// Hand events back to inference
+    Unassign(UnassignArgs),
+    /// Events, agent sessions, streams and gaps in a range, for deciding corrections
+    Context(ContextArgs),
     /// Re-infer streams and re-allocate time (tt sync does this for what is new)
     Recompute(RecomputeArgs),
     /// Print this machine's events as JSONL (the sync wire format) on stdout
@@ -86,6 +92,102 @@ pub struct StreamsArgs {
     /// Count time from this local date (YYYY-MM-DD) on instead of all time
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<StreamsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StreamsCommand {
+    /// Give a stream a name of your choice (its id and tags stay)
+    Rename {
+        /// The stream: its id, a unique id prefix, or its unique name
+        #[arg(value_name = "STREAM")]
+        stream: String,
+        /// The new name
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Fold streams into INTO: their events and tags move, and their projects keep
+    /// going to INTO for future events (streams of different machines may be merged)
+    Merge {
+        /// The stream that remains
+        #[arg(value_name = "INTO")]
+        into: String,
+        /// The streams merged into it
+        #[arg(value_name = "FROM", required = true)]
+        from: Vec<String>,
+    },
+    /// Create a stream inference would not create (then 'tt assign' events to it)
+    New {
+        /// Its name
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The machine it belongs to (id, id prefix or label)
+        #[arg(long, value_name = "ID|LABEL")]
+        machine: String,
+    },
+}
+
+/// Which events a correction applies to: one agent session, events by id, or a time
+/// range (optionally of one machine and below one directory).
+#[derive(Debug, Args)]
+pub struct SelectorArgs {
+    /// An agent session, its subagents included
+    #[arg(long, value_name = "ID", conflicts_with_all = ["events", "start", "end", "cwd"])]
+    pub session: Option<String>,
+    /// Events by id (several may follow one --event)
+    #[arg(long = "event", value_name = "ID", num_args = 1.., conflicts_with_all = ["start", "end", "machine", "cwd"])]
+    pub events: Vec<String>,
+    /// Start of a range: RFC 3339 (2026-03-09T14:00:00Z) or local 'YYYY-MM-DD HH:MM'
+    #[arg(long, value_name = "T", requires = "end")]
+    pub start: Option<String>,
+    /// End of the range (excluded), in the same forms
+    #[arg(long, value_name = "T", requires = "start")]
+    pub end: Option<String>,
+    /// Only events of this machine (id, id prefix or label)
+    #[arg(long, value_name = "ID|LABEL")]
+    pub machine: Option<String>,
+    /// Only events in this directory or below it (with --start/--end)
+    #[arg(long, value_name = "PREFIX", requires = "start")]
+    pub cwd: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("selector").args(["session", "events", "start", "apply"]).required(true)))]
+pub struct AssignArgs {
+    /// The stream: its id, a unique id prefix, or its unique name
+    #[arg(value_name = "STREAM", required_unless_present = "apply")]
+    pub stream: Option<String>,
+    #[command(flatten)]
+    pub selector: SelectorArgs,
+    /// Apply a JSON document of corrections ('-': stdin) in one transaction:
+    /// {"operations": [{"op": "assign"|"unassign"|"rename"|"merge"|"new", ...}]}
+    #[arg(long, value_name = "FILE|-", exclusive = true)]
+    pub apply: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("selector").args(["session", "events", "start"]).required(true)))]
+pub struct UnassignArgs {
+    #[command(flatten)]
+    pub selector: SelectorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// From this time on (RFC 3339 or local 'YYYY-MM-DD HH:MM'; default: 24 hours before --end)
+    #[arg(long, value_name = "T")]
+    pub start: Option<String>,
+    /// Up to this time, excluded (default: now)
+    #[arg(long, value_name = "T")]
+    pub end: Option<String>,
+    /// Only events that belong to no stream, and the sessions and gaps around them
+    #[arg(long)]
+    pub unassigned: bool,
+    /// Print JSON (for tools that propose corrections through 'tt assign --apply')
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,9 @@
 //! One module per subcommand, each with `pub fn run(args, &Ctx) -> Result<()>`.
 
+pub mod assign;
 pub mod completions;
 pub mod config;
+pub mod context;
 pub mod events;
 pub mod export;
 pub mod hook;
@@ -103,6 +105,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Streams(args) => streams::run(&args, &ctx),
         Command::Tag(args) => tag::run(&args, &ctx, tag::Change::Add),
         Command::Untag(args) => tag::run(&args, &ctx, tag::Change::Remove),
+        Command::Assign(args) => assign::run(&args, &ctx),
+        Command::Unassign(args) => assign::run_unassign(&args, &ctx),
+        Command::Context(args) => context::run(&args, &ctx),
         Command::Recompute(args) => recompute::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),

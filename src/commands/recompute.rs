@@ -11,12 +11,8 @@ use crate::streams::recompute::{Scope, recompute};
 pub fn run(args: &RecomputeArgs, ctx: &Ctx) -> Result<()> {
     let mut store = Store::open(&ctx.database_path())?;
     let scope = if args.all { Scope::All } else { Scope::New };
-    let outcome = recompute(
-        &mut store,
-        scope,
-        &(&ctx.config.allocation).into(),
-        &streams::load_corrections(ctx)?,
-    )?;
+    let corrections = streams::load_corrections(&store.conn)?;
+    let outcome = recompute(&mut store, scope, &(&ctx.config.allocation).into(), &corrections)?;
     if outcome.from.is_none() {
         println!("Nothing new to recompute.");
     } else {

@@ -1,17 +1,36 @@
-//! `tt streams [--json] [--since DATE]` (SPEC §10, §12).
+//! `tt streams [--json] [--since DATE]` (SPEC §10, §12); `tt streams rename|merge|new`
+//! are corrections, applied by `commands::assign`.
 
 use anyhow::Result;
 use serde_json::json;
 
 use super::Ctx;
-use crate::cli::StreamsArgs;
+use crate::cli::{StreamsArgs, StreamsCommand};
 use crate::report::format::duration;
 use crate::store::Store;
 use crate::store::streams::{self, StreamRow};
+use crate::streams::apply::Request;
 use crate::sync::summary::printable;
 use crate::when;
 
 pub fn run(args: &StreamsArgs, ctx: &Ctx) -> Result<()> {
+    if let Some(command) = &args.command {
+        let request = match command {
+            StreamsCommand::Rename { stream, name } => Request::Rename {
+                stream: stream.clone(),
+                name: name.clone(),
+            },
+            StreamsCommand::Merge { into, from } => Request::Merge {
+                into: into.clone(),
+                from: from.clone(),
+            },
+            StreamsCommand::New { name, machine } => Request::New {
+                name: name.clone(),
+                machine: machine.clone(),
+            },
+        };
+        return super::assign::apply_one(ctx, request);
+    }
     let since = match &args.since {
         Some(text) => {
             let date = when::parse_date(text)?;

@@ -1,5 +1,6 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
+pub mod corrections;
 pub mod events;
 pub mod import;
 pub mod machines;
@@ -105,11 +106,11 @@ impl Store {
     fn ensure_derived(&self) -> Result<()> {
         let present: i64 = self.conn.query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name IN \
-             ('intervals', 'cwd_projects', 'recompute_state', 'events_by_machine_cwd')",
+             ('intervals', 'cwd_projects', 'recompute_state', 'corrections', 'events_by_machine_cwd')",
             [],
             |r| r.get(0),
         )?;
-        if present < 4 {
+        if present < 5 {
             self.conn.execute_batch(schema::DERIVED)?;
         }
         Ok(())

@@ -90,6 +90,16 @@ CREATE TABLE IF NOT EXISTS cwd_projects (
     PRIMARY KEY (machine_id, cwd)
 ) WITHOUT ROWID;
 
+-- The user's corrections (SPEC §10), in the order they were made: each a resolved
+-- operation (stream and machine ids, UTC ms) as JSON, see streams::corrections::Op.
+-- Not derived: the one table here a recompute reads and never writes. Kept with
+-- these so an older database of this version gains it on open.
+CREATE TABLE IF NOT EXISTS corrections (
+    seq        INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    op         TEXT NOT NULL
+);
+
 -- Where the last recompute stopped: events are appended, so those with a rowid above
 -- `recomputed_rowid` are the ones no recompute has seen.
 CREATE TABLE IF NOT EXISTS recompute_state (

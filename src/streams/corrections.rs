@@ -58,6 +58,118 @@ pub struct Corrections {
     pub created: Vec<String>,
 }
 
+/// One correction as stored in the `corrections` table: what the user typed, resolved
+/// to stream ids, machine ids and UTC milliseconds, with what a rebuilt database needs
+/// to know about the streams it names (they may not be inferred there yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Events matching `selector` go to `stream`.
+    Assign {
+        stream: String,
+        info: StreamInfo,
+        selector: Selector,
+    },
+    /// Events matching `selector` go back to inference.
+    Unassign {
+        selector: Selector,
+    },
+    Rename {
+        stream: String,
+        name: String,
+    },
+    /// `from` streams (with their machine and project) fold into `into`.
+    Merge {
+        into: String,
+        info: StreamInfo,
+        from: Vec<(String, StreamInfo)>,
+    },
+    /// A stream inference would not create.
+    New {
+        stream: String,
+        machine_id: String,
+        name: String,
+    },
+}
+
+impl Corrections {
+    /// The corrections `ops` (in the order they were made) amount to.
+    pub fn replay<'a>(ops: impl IntoIterator<Item = &'a Op>) -> Corrections {
+        let mut c = Corrections::default();
+        for op in ops {
+            c.push(op);
+        }
+        c
+    }
+
+    /// Adds one more correction, made after all the others.
+    pub fn push(&mut self, op: &Op) {
+        match op {
+            Op::Assign {
+                stream,
+                info,
+                selector,
+            } => {
+                self.rules.push(Rule {
+                    stream: Some(stream.clone()),
+                    selector: selector.clone(),
+                });
+                self.streams.entry(stream.clone()).or_insert_with(|| info.clone());
+            }
+            Op::Unassign { selector } => self.rules.push(Rule {
+                stream: None,
+                selector: selector.clone(),
+            }),
+            Op::Rename { stream, name } => {
+                self.names.insert(stream.clone(), name.clone());
+            }
+            Op::New {
+                stream,
+                machine_id,
+                name,
+            } => {
+                self.streams.insert(
+                    stream.clone(),
+                    StreamInfo {
+                        machine_id: machine_id.clone(),
+                        project: None,
+                    },
+                );
+                self.names.insert(stream.clone(), name.clone());
+                if !self.created.contains(stream) {
+                    self.created.push(stream.clone());
+                }
+            }
+            Op::Merge { into, info, from } => {
+                self.streams.entry(into.clone()).or_insert_with(|| info.clone());
+                for (gone, gone_info) in from {
+                    if gone == into {
+                        continue;
+                    }
+                    // Whatever went to `gone` (rules, earlier merges) goes to `into`.
+                    for rule in &mut self.rules {
+                        if rule.stream.as_ref() == Some(gone) {
+                            rule.stream = Some(into.clone());
+                        }
+                    }
+                    for target in self.aliases.values_mut() {
+                        if target == gone {
+                            *target = into.clone();
+                        }
+                    }
+                    if let Some(project) = &gone_info.project {
+                        self.aliases
+                            .insert((gone_info.machine_id.clone(), project.clone()), into.clone());
+                    }
+                    self.names.remove(gone);
+                    self.created.retain(|c| c != gone);
+                    self.streams.remove(gone);
+                }
+            }
+        }
+    }
+}
+
 /// The facts about one event a rule can test.
 #[derive(Debug, Clone, Copy)]
 pub struct EventRef<'a> {
@@ -79,7 +191,7 @@ pub enum Decision<'a> {
 
 impl Corrections {
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty() && self.aliases.is_empty()
+        self.rules.is_empty() && self.aliases.is_empty() && self.names.is_empty() && self.created.is_empty()
     }
 
     /// Whether any rule selects events by id (the recompute then loads ids).
@@ -205,6 +317,66 @@ mod tests {
         assert!(sel.matches(&event(0, "/x", Some("s1"))));
         assert!(sel.matches(&event(0, "/x", Some("s1/agent-a1"))));
         assert!(!sel.matches(&event(0, "/x", Some("s10"))));
+    }
+
+    fn info(machine: &str, project: &str) -> StreamInfo {
+        StreamInfo {
+            machine_id: machine.into(),
+            project: Some(project.into()),
+        }
+    }
+
+    #[test]
+    fn a_merge_redirects_earlier_rules_and_aliases_and_chains() {
+        let range = Selector::Range {
+            start: 0,
+            end: 10,
+            machine_id: None,
+            cwd_prefix: None,
+        };
+        let ops = [
+            Op::Assign {
+                stream: "b".into(),
+                info: info("m2", "proj-b"),
+                selector: range.clone(),
+            },
+            Op::Rename {
+                stream: "b".into(),
+                name: "bee".into(),
+            },
+            Op::Merge {
+                into: "a".into(),
+                info: info("m1", "proj-a"),
+                from: vec![("b".into(), info("m2", "proj-b"))],
+            },
+            Op::Merge {
+                into: "c".into(),
+                info: info("m1", "proj-c"),
+                from: vec![("a".into(), info("m1", "proj-a"))],
+            },
+        ];
+        let c = Corrections::replay(&ops);
+        assert_eq!(c.alias("m2", "proj-b"), Some("c"));
+        assert_eq!(c.alias("m1", "proj-a"), Some("c"));
+        assert_eq!(c.alias("m1", "proj-c"), None);
+        assert_eq!(c.decide(&event(5, "/x", None)), Decision::User("c"));
+        assert!(c.names.is_empty(), "a merged stream's name goes with it");
+        assert!(!c.streams.contains_key("a") && !c.streams.contains_key("b"));
+    }
+
+    #[test]
+    fn stored_operations_read_back_as_written() {
+        let op = Op::New {
+            stream: "s".into(),
+            machine_id: "m1".into(),
+            name: "meetings".into(),
+        };
+        let text = serde_json::to_string(&op).unwrap();
+        assert!(text.starts_with(r#"{"op":"new""#), "{text}");
+        assert_eq!(serde_json::from_str::<Op>(&text).unwrap(), op);
+        let c = Corrections::replay(&[op]);
+        assert_eq!(c.created, ["s"]);
+        assert_eq!(c.names["s"], "meetings");
     }
 
     #[test]

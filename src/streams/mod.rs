@@ -3,6 +3,7 @@
 //! that stores the result for reports.
 
 pub mod allocate;
+pub mod apply;
 pub mod corrections;
 pub mod infer;
 pub mod recompute;
@@ -18,10 +19,12 @@ impl From<&AllocationConfig> for allocate::Params {
     }
 }
 
-/// The user's corrections as the recompute applies them. Corrections are stored by the
-/// corrections commands; until there are any, this is empty.
-pub fn load_corrections(_ctx: &crate::commands::Ctx) -> anyhow::Result<corrections::Corrections> {
-    Ok(corrections::Corrections::default())
+/// The user's corrections as the recompute applies them: every stored one, replayed
+/// in the order they were made.
+pub fn load_corrections(conn: &rusqlite::Connection) -> anyhow::Result<corrections::Corrections> {
+    Ok(corrections::Corrections::replay(
+        &crate::store::corrections::load(conn)?,
+    ))
 }
 
 /// The recompute that follows a sync: only what the merged events can change.
@@ -29,7 +32,7 @@ pub fn after_sync(
     store: &mut crate::store::Store,
     config: &crate::config::Config,
 ) -> anyhow::Result<recompute::Outcome> {
-    let corrections = corrections::Corrections::default();
+    let corrections = load_corrections(&store.conn)?;
     recompute::recompute(
         store,
         recompute::Scope::New,

@@ -349,7 +349,9 @@ pub fn recompute(
     Ok(outcome)
 }
 
-fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
+/// [`recompute`] inside the caller's transaction (the corrections commands make their
+/// changes and the recompute they need atomic).
+pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
     let ids = corrections.needs_event_ids();
     let high_water: i64 = tx
         .query_row(
@@ -882,6 +884,12 @@ fn refresh_streams(
                      VALUES (?1, ?2, '', ?3, '', '')",
                     params![id, info.machine_id, info.project],
                 )?;
+            } else if stored.is_some() {
+                // A created stream whose events all left keeps its row, without a span.
+                tx.execute(
+                    "UPDATE streams SET created_at = '', updated_at = '' WHERE id = ?1",
+                    [id],
+                )?;
             }
             continue;
         };
@@ -904,6 +912,18 @@ fn refresh_streams(
         )?;
     }
     rename_all(tx, corrections)
+}
+
+/// Brings the `streams` rows of `touched` up to date and every name, without
+/// re-deciding any event: after a correction that moves no event (a rename, a new
+/// stream).
+pub fn refresh_names(tx: &Transaction, touched: &BTreeSet<String>, corrections: &Corrections) -> Result<u64> {
+    let spans = Spans {
+        seen: HashMap::new(),
+        complete: false,
+        lost: &BTreeSet::new(),
+    };
+    refresh_streams(tx, touched, &BTreeMap::new(), corrections, &spans)
 }
 
 /// Gives every stream its unique readable name; writes only names that changed.
