@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod doctor;
 pub mod events;
 pub mod export;
 pub mod hook;
@@ -11,9 +12,12 @@ pub mod ingest_sessions;
 pub mod init;
 pub mod machines;
 pub mod recompute;
+pub mod report;
+pub mod status;
 pub mod streams;
 pub mod sync;
 pub mod tag;
+pub mod timeline;
 
 use std::path::PathBuf;
 
@@ -22,6 +26,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, config_file_path};
 use crate::paths::Paths;
+use crate::report::period::Spec;
 
 /// What every command gets: resolved directories and the merged configuration.
 pub struct Ctx {
@@ -104,6 +109,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tag(args) => tag::run(&args, &ctx, tag::Change::Add),
         Command::Untag(args) => tag::run(&args, &ctx, tag::Change::Remove),
         Command::Recompute(args) => recompute::run(&args, &ctx),
+        Command::Report(args) => report::run(&args, &ctx),
+        Command::Today(options) => report::shortcut(Spec::Day, &options, &ctx),
+        Command::Yesterday(options) => report::shortcut(Spec::LastDay, &options, &ctx),
+        Command::Week(options) => report::shortcut(Spec::Week, &options, &ctx),
+        Command::Timeline(args) => timeline::run(&args, &ctx),
+        Command::Status(args) => status::run(&args, &ctx),
+        Command::Doctor(args) => doctor::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }
