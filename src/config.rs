@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::paths::{Paths, expand_tilde};
 
 /// Environment variables that start with `TT_` but are not configuration keys.
-const NON_KEY_VARS: &[&str] = &["CONFIG", "SSH_COMMAND"];
+const NON_KEY_VARS: &[&str] = &["CONFIG", "SSH_COMMAND", "NOW"];
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -178,7 +178,13 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
     let width = look.width.max(MIN_WIDTH);
     let painter = Painter { look };
     let mut out: Vec<String> = Vec::new();
-    out.push(painter.heading(&format!("{} ({zone})", capitalised(&period.title()))));
+    let title = capitalised(&period.title());
+    if measure_text_width(&title) + zone.len() + 3 <= width {
+        out.push(painter.heading(&format!("{title} ({zone})")));
+    } else {
+        out.push(painter.heading(&title));
+        out.push(painter.hint(&format!("({zone})")));
+    }
     out.push(String::new());
 
     if report.totals.total_ms == 0 {
@@ -205,11 +211,13 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
         out.push(String::new());
     }
     if !untagged.is_empty() {
-        out.push(format!(
-            "{}  {}",
-            painter.heading("UNTAGGED STREAMS"),
-            painter.hint("tag them: tt tag STREAM TAG")
-        ));
+        let hint = "tag them: tt tag STREAM TAG";
+        if "UNTAGGED STREAMS".len() + 2 + hint.len() <= width {
+            out.push(format!("{}  {}", painter.heading("UNTAGGED STREAMS"), painter.hint(hint)));
+        } else {
+            out.push(painter.heading("UNTAGGED STREAMS"));
+            out.push(format!("  {}", painter.hint(hint)));
+        }
         for (name, t) in &untagged {
             bars.row(name, t, &mut out);
         }
@@ -221,10 +229,9 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
             painter.heading("UNASSIGNED"),
             duration(report.unassigned_ms)
         ));
-        out.push(format!(
-            "  {}",
-            painter.hint("time no stream claims; give it one with tt assign")
-        ));
+        for line in wrap("no stream claims it: see tt timeline, then tt assign", width - 2) {
+            out.push(format!("  {}", painter.hint(&line)));
+        }
         out.push(String::new());
     }
 
@@ -259,12 +266,36 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
         out.push(format!("  {}  {}  {note}", pad_right(name, 13), pad_left(&duration(ms), dur_w)));
     }
     if t.delegated_ms > t.total_ms {
-        out.push(format!(
-            "  {}",
-            painter.hint("agents in several streams at once count in each")
-        ));
+        for line in wrap("agents in several streams at once count in each", width - 2) {
+            out.push(format!("  {}", painter.hint(&line)));
+        }
     }
-    out.join("\n")
+    fit_lines(&out, width)
+}
+
+/// The lines joined, each cut to `width` columns (colour codes kept): a last guard for
+/// free text such as hints on a narrow terminal.
+pub fn fit_lines(lines: &[String], width: usize) -> String {
+    lines
+        .iter()
+        .map(|line| truncate_str(line, width, "…"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Words of `text` in lines of at most `width` columns.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        match lines.last_mut() {
+            Some(line) if measure_text_width(line) + 1 + measure_text_width(word) <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 fn capitalised(text: &str) -> String {

@@ -151,7 +151,7 @@ pub fn render(input: &Input, day: &Day, tz: &TimeZone, look: Look) -> String {
         Style::new().dim(),
         &format!("{DIRECT} direct   {DELEGATED} delegated   {BOTH} both   (one cell: {})", cell_span(length, cells)),
     ));
-    out.join("\n")
+    super::text::fit_lines(&out, width)
 }
 
 /// Local hour labels at the cells where those hours start (a DST day has 23 or 25).
