@@ -113,9 +113,15 @@ fn write_machine(path: &Path, m: u64, events: u64) {
     out.flush().unwrap();
 }
 
+// The child is reaped by wait4, which std's Child does not know about.
+#[allow(clippy::zombie_processes)]
 fn run(cmd: &mut Command) -> (Duration, u64) {
     let started = Instant::now();
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
     let pid = child.id() as libc::pid_t;
     // wait4 reaps the child and gives its own resource use (peak resident set in KiB).
     let mut status = 0;
@@ -194,7 +200,14 @@ fn main() {
     drop(conn);
 
     let report = |start: i64, end: i64| {
-        let mut cmd = home.tt(&["report", "--json", "--start", &date_plus(start), "--end", &date_plus(end)]);
+        let mut cmd = home.tt(&[
+            "report",
+            "--json",
+            "--start",
+            &date_plus(start),
+            "--end",
+            &date_plus(end),
+        ]);
         cmd.env("TZ", "UTC");
         cmd
     };
@@ -250,10 +263,20 @@ fn main() {
     ];
     let header = ["figure", "tt", "baseline (sqlite3 scan)", "ratio", "goal", "met"];
     let widths: Vec<usize> = (0..6)
-        .map(|c| rows.iter().map(|r| r[c].len()).chain([header[c].len()]).max().unwrap())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].len())
+                .chain([header[c].len()])
+                .max()
+                .unwrap()
+        })
         .collect();
     let line = |cells: &[&str]| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", padded.join("  ").trim_end());
     };
     println!("{events} events, 8 machines, 9 days; medians of {RUNS} runs");

@@ -113,8 +113,14 @@ fn status_of_a_fresh_hub_has_no_identity_and_no_database() {
     assert_eq!(json["database"]["size_bytes"], Value::Null);
     assert_eq!(json["machines"], serde_json::json!([]));
     let text = stdout(&env.run(&["status"]));
-    assert!(text.contains("not created yet") && text.contains("machine    none"), "{text}");
-    assert!(!env.home.database().exists(), "status must not create the database");
+    assert!(
+        text.contains("not created yet") && text.contains("machine    none"),
+        "{text}"
+    );
+    assert!(
+        !env.home.database().exists(),
+        "status must not create the database"
+    );
 }
 
 /// Two synced machines (devbox 30 minutes ago, laptop 2 hours ago), a configured
@@ -130,7 +136,11 @@ fn synced_env() -> Env {
             focus(LAPTOP, "2026-11-24T10:10:00.000Z", None),
         ],
     );
-    env.import(DEVBOX, "devbox", &[focus(DEVBOX, "2026-11-25T12:00:00.000Z", Some("/srv/api"))]);
+    env.import(
+        DEVBOX,
+        "devbox",
+        &[focus(DEVBOX, "2026-11-25T12:00:00.000Z", Some("/srv/api"))],
+    );
     env.home.ok(&["recompute"]);
     // What a sync records; set here so the ages are fixed against TT_NOW.
     let db = env.home.db();
@@ -145,7 +155,8 @@ fn synced_env() -> Env {
     )
     .unwrap();
     drop(db);
-    env.home.write_config("[[remotes]]\nalias = \"old-box\"\n\n[[remotes]]\nalias = \"devbox\"\n");
+    env.home
+        .write_config("[[remotes]]\nalias = \"old-box\"\n\n[[remotes]]\nalias = \"devbox\"\n");
     fs::create_dir_all(env.home.root().join("home/.time-tracker")).unwrap();
     env
 }
@@ -159,27 +170,61 @@ fn status_json_shows_identity_sources_stale_machines_and_warnings() {
     assert_eq!(json["machine"]["label"], "hub");
     assert_eq!(json["machine"]["machine_id"], env.home.machine_id());
     assert!(json["database"]["size_bytes"].as_u64().unwrap() > 0);
-    let tmux = json["sources"].as_array().unwrap().iter().find(|s| s["source"] == "remote.tmux").unwrap();
+    let tmux = json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "remote.tmux")
+        .unwrap();
     assert_eq!(tmux["last_event_at"], "2026-11-25T12:00:00.000Z");
     let machines = json["machines"].as_array().unwrap();
     let stale = |label: &str| machines.iter().find(|m| m["label"] == label).unwrap()["stale"].clone();
     assert_eq!(stale("devbox"), false, "synced 30 minutes ago");
     assert_eq!(stale("laptop"), true, "synced 2 days ago");
     assert_eq!(json["unassigned_this_week_ms"], 5 * 60_000);
-    let warnings: Vec<&str> = json["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
-    let legacy = warnings.iter().find(|w| w.contains(".time-tracker exists and is never migrated")).expect("a legacy warning");
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let legacy = warnings
+        .iter()
+        .find(|w| w.contains(".time-tracker exists and is never migrated"))
+        .expect("a legacy warning");
     let log = env.home.event_log();
-    assert!(legacy.contains("jq -c") && legacy.contains(&format!(">> {}", log.display())), "{legacy}");
-    assert!(warnings.iter().any(|w| w.starts_with("remote old-box was last synced 50h 00m ago")), "{warnings:?}");
-    assert!(!warnings.iter().any(|w| w.contains("remote devbox")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.contains("no hook has recorded an event")), "{warnings:?}");
+    assert!(
+        legacy.contains("jq -c") && legacy.contains(&format!(">> {}", log.display())),
+        "{legacy}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("remote old-box was last synced 50h 00m ago")),
+        "{warnings:?}"
+    );
+    assert!(
+        !warnings.iter().any(|w| w.contains("remote devbox")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("no hook has recorded an event")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
 fn status_text_marks_stale_machines() {
     let env = synced_env();
     let text = stdout(&env.run(&["status"]));
-    let line = |label: &str| text.lines().find(|l| l.trim_start().starts_with(label)).unwrap().to_string();
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap()
+            .to_string()
+    };
     assert!(line("laptop").ends_with("stale"), "{text}");
     assert!(!line("devbox").ends_with("stale"), "{text}");
     assert!(text.contains("unassigned this week  5m"), "{text}");
@@ -197,7 +242,10 @@ fn doctor_on_a_fresh_hub_warns_but_does_not_fail() {
     let text = stdout(&out);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(lines_with(&text, "fail").is_empty(), "{text}");
-    assert!(text.contains("warn  no machine identity: run 'tt init'"), "{text}");
+    assert!(
+        text.contains("warn  no machine identity: run 'tt init'"),
+        "{text}"
+    );
     assert!(text.contains("warn  no running tmux server"), "{text}");
     assert!(text.contains("warn  no database at"), "{text}");
     assert!(text.contains("ok    data files are private"), "{text}");
@@ -212,7 +260,10 @@ fn doctor_finds_the_hooks_in_a_running_tmux_server() {
     let text = stdout(&out);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(text.contains("ok    the tt hooks are loaded"), "{text}");
-    assert!(text.contains(&format!("ok    the hooks reach tt at {}", common::tt_bin())), "{text}");
+    assert!(
+        text.contains(&format!("ok    the hooks reach tt at {}", common::tt_bin())),
+        "{text}"
+    );
     assert!(text.contains("ok    machine identity"), "{text}");
 }
 
@@ -223,26 +274,39 @@ fn doctor_fails_when_tmux_runs_without_the_hooks() {
     let out = env.run(&["doctor"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let text = stdout(&out);
-    assert!(text.contains("fail  the tt hooks are not loaded") && text.contains("tt hook tmux"), "{text}");
+    assert!(
+        text.contains("fail  the tt hooks are not loaded") && text.contains("tt hook tmux"),
+        "{text}"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 check(s) failed"));
 }
 
 #[test]
 fn doctor_fails_on_a_database_others_can_read() {
     let env = Env::new();
-    env.import(LAPTOP, "laptop", &[focus(LAPTOP, "2026-11-24T10:00:00.000Z", None)]);
+    env.import(
+        LAPTOP,
+        "laptop",
+        &[focus(LAPTOP, "2026-11-24T10:00:00.000Z", None)],
+    );
     env.home.ok(&["recompute"]);
     fs::set_permissions(env.home.database(), fs::Permissions::from_mode(0o644)).unwrap();
     let out = env.run(&["doctor"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let text = stdout(&out);
     assert!(
-        text.contains(&format!("fail  other users can read tt's data: chmod 600 {}", env.home.database().display())),
+        text.contains(&format!(
+            "fail  other users can read tt's data: chmod 600 {}",
+            env.home.database().display()
+        )),
         "{text}"
     );
     // The same database: schema ok, an event without a directory, unassigned time.
     assert!(text.contains("ok    database schema version 8"), "{text}");
-    assert!(text.contains("warn  1 focus or agent events have no directory"), "{text}");
+    assert!(
+        text.contains("warn  1 focus or agent events have no directory"),
+        "{text}"
+    );
     assert!(text.contains("warn  5m of unassigned time this week"), "{text}");
 }
 
@@ -254,9 +318,15 @@ fn doctor_remotes_fails_for_an_unreachable_destination() {
         "[sync]\nssh_command = \"ssh -p 1 -o StrictHostKeyChecking=no\"\nconnect_timeout = \"3s\"\n\n[[remotes]]\nalias = \"127.0.0.1\"\n",
     );
     let without = env.run(&["doctor"]);
-    assert!(!stdout(&without).contains("remote 127.0.0.1"), "--remotes is opt-in");
+    assert!(
+        !stdout(&without).contains("remote 127.0.0.1"),
+        "--remotes is opt-in"
+    );
     let out = env.run(&["doctor", "--remotes"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let text = stdout(&out);
-    assert!(text.contains("fail  remote 127.0.0.1 is not reachable or has no tt"), "{text}");
+    assert!(
+        text.contains("fail  remote 127.0.0.1 is not reachable or has no tt"),
+        "{text}"
+    );
 }

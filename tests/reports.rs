@@ -48,7 +48,13 @@ fn focus(machine: &str, at: &str, pane: &str, cwd: Option<&str>) -> Event {
 }
 
 fn tool(machine: &str, at: &str, session: &str, cwd: Option<&str>) -> Event {
-    let mut e = Event::new(machine, source::AGENT, kind::AGENT_TOOL_USE, ts(at), &format!("{session}-{at}"));
+    let mut e = Event::new(
+        machine,
+        source::AGENT,
+        kind::AGENT_TOOL_USE,
+        ts(at),
+        &format!("{session}-{at}"),
+    );
     e.agent = Some("claude-code".into());
     e.session_id = Some(session.into());
     e.cwd = cwd.map(str::to_string);
@@ -161,7 +167,9 @@ impl Fixture {
 }
 
 fn ms(value: &Value) -> i64 {
-    value.as_i64().unwrap_or_else(|| panic!("not an integer: {value}"))
+    value
+        .as_i64()
+        .unwrap_or_else(|| panic!("not an integer: {value}"))
 }
 
 fn sum(rows: &Value, field: &str) -> i64 {
@@ -196,13 +204,24 @@ fn json_totals_are_the_sums_of_the_stream_allocations() {
     // What `tt streams` reports for each stream since Monday (all of the data set).
     let streams = f.json(&["streams", "--json", "--since", "2026-11-23"]);
     assert_eq!(ms(&report["direct_ms"]), sum(&streams["streams"], "direct_ms"));
-    assert_eq!(ms(&report["delegated_ms"]), sum(&streams["streams"], "delegated_ms"));
+    assert_eq!(
+        ms(&report["delegated_ms"]),
+        sum(&streams["streams"], "delegated_ms")
+    );
     assert_eq!(ms(&report["direct_ms"]), sum(&report["streams"], "direct_ms"));
-    assert_eq!(ms(&report["delegated_ms"]), sum(&report["by_machine"], "delegated_ms"));
+    assert_eq!(
+        ms(&report["delegated_ms"]),
+        sum(&report["by_machine"], "delegated_ms")
+    );
     assert_eq!(ms(&report["direct_ms"]), sum(&report["by_day"], "direct_ms"));
     assert_eq!(ms(&report["total_ms"]), sum(&report["by_day"], "total_ms"));
     // Parallel agents in api count once there; across streams delegated time adds up.
-    let api = report["streams"].as_array().unwrap().iter().find(|s| s["name"] == "api").unwrap();
+    let api = report["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "api")
+        .unwrap();
     assert_eq!(ms(&api["delegated_ms"]), (60 + 20) * MINUTE);
     assert!(ms(&report["total_ms"]) < ms(&report["direct_ms"]) + ms(&report["delegated_ms"]));
     assert_eq!(ms(&report["unassigned_ms"]), 5 * MINUTE + 15 * MINUTE);
@@ -212,7 +231,12 @@ fn json_totals_are_the_sums_of_the_stream_allocations() {
 fn a_tag_on_streams_of_two_machines_rolls_up_under_one_entry() {
     let f = Fixture::new();
     let report = f.json(&["report", "--json"]);
-    let acme: Vec<&Value> = report["by_tag"].as_array().unwrap().iter().filter(|t| t["tag"] == "acme").collect();
+    let acme: Vec<&Value> = report["by_tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["tag"] == "acme")
+        .collect();
     assert_eq!(acme.len(), 1, "{report:#}");
     let streams = f.json(&["streams", "--json"]);
     let machines: std::collections::BTreeSet<&str> = acme[0]["streams"]
@@ -220,14 +244,29 @@ fn a_tag_on_streams_of_two_machines_rolls_up_under_one_entry() {
         .unwrap()
         .iter()
         .map(|id| {
-            let s = streams["streams"].as_array().unwrap().iter().find(|s| &s["id"] == id).unwrap();
+            let s = streams["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| &s["id"] == id)
+                .unwrap();
             s["machine_label"].as_str().unwrap()
         })
         .collect();
     assert_eq!(machines, ["devbox", "laptop"].into());
     // web has two tags and counts fully under each.
-    let web = report["streams"].as_array().unwrap().iter().find(|s| s["name"] == "web").unwrap();
-    let frontend = report["by_tag"].as_array().unwrap().iter().find(|t| t["tag"] == "frontend").unwrap();
+    let web = report["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "web")
+        .unwrap();
+    let frontend = report["by_tag"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tag"] == "frontend")
+        .unwrap();
     assert_eq!(frontend["total_ms"], web["total_ms"]);
     assert!(ms(&acme[0]["total_ms"]) > ms(&web["total_ms"]));
 }
@@ -236,7 +275,16 @@ fn a_tag_on_streams_of_two_machines_rolls_up_under_one_entry() {
 fn reports_of_adjacent_days_add_up_to_the_week() {
     let f = Fixture::new();
     let week = f.json(&["report", "--json"]);
-    let days = ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30"];
+    let days = [
+        "2026-11-23",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-26",
+        "2026-11-27",
+        "2026-11-28",
+        "2026-11-29",
+        "2026-11-30",
+    ];
     let (mut direct, mut delegated, mut total) = (0, 0, 0);
     for pair in days.windows(2) {
         let day = f.json(&["report", "--json", "--start", pair[0], "--end", pair[1]]);
@@ -287,7 +335,15 @@ print(json.dumps({
     let parsed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         parsed["header"],
-        serde_json::json!(["date", "machine", "stream", "tags", "direct_ms", "delegated_ms", "total_ms"])
+        serde_json::json!([
+            "date",
+            "machine",
+            "stream",
+            "tags",
+            "direct_ms",
+            "delegated_ms",
+            "total_ms"
+        ])
     );
     assert_eq!(parsed["direct_ms"], report["direct_ms"]);
     assert_eq!(parsed["delegated_ms"], report["delegated_ms"]);
@@ -299,7 +355,10 @@ print(json.dumps({
         .collect();
     let got: BTreeMap<String, i64> = serde_json::from_value(parsed["per_stream_total_ms"].clone()).unwrap();
     assert_eq!(got, expected);
-    assert_eq!(parsed["tags"], serde_json::json!(["", "acme", "acme;frontend", "infra"]));
+    assert_eq!(
+        parsed["tags"],
+        serde_json::json!(["", "acme", "acme;frontend", "infra"])
+    );
     assert_eq!(parsed["machines"], serde_json::json!(["devbox", "laptop"]));
     // api on Tuesday and Wednesday, web on Monday and Tuesday, notes, deploy.
     assert_eq!(parsed["rows"], 6);
@@ -321,7 +380,12 @@ fn machine_and_tag_filters_keep_only_their_time() {
     let devbox = f.json(&["report", "--json", "--machine", "devbox"]);
     let by_id = f.json(&["report", "--json", "--machine", &DEVBOX[..8]]);
     assert_eq!(devbox, by_id);
-    let row = all["by_machine"].as_array().unwrap().iter().find(|m| m["label"] == "devbox").unwrap();
+    let row = all["by_machine"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["label"] == "devbox")
+        .unwrap();
     assert_eq!(devbox["total_ms"], row["total_ms"]);
     assert_eq!(devbox["by_machine"].as_array().unwrap().len(), 1);
     let both = f.json(&["report", "--json", "--machine", "devbox", "--machine", "laptop"]);
@@ -329,7 +393,12 @@ fn machine_and_tag_filters_keep_only_their_time() {
 
     let infra = f.json(&["report", "--json", "--tag", "infra"]);
     assert_eq!(infra["unassigned_ms"], 0);
-    let deploy = all["streams"].as_array().unwrap().iter().find(|s| s["name"] == "deploy").unwrap();
+    let deploy = all["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "deploy")
+        .unwrap();
     assert_eq!(infra["total_ms"], deploy["total_ms"]);
 }
 
@@ -339,7 +408,10 @@ fn an_unknown_machine_or_tag_is_a_one_line_error_naming_the_known_ones() {
     let out = f.run(&["report", "--machine", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no machine \"nope\"") && err.contains("devbox, laptop"), "{err}");
+    assert!(
+        err.contains("no machine \"nope\"") && err.contains("devbox, laptop"),
+        "{err}"
+    );
     let out = f.run(&["report", "--tag", "acmee"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -355,7 +427,11 @@ fn start_needs_end_and_periods_exclude_each_other() {
     let out = f.run(&["report", "--start", "2026-11-02", "--end", "2026-11-01"]);
     assert_eq!(out.status.code(), Some(1));
     let out = f.run(&["report", "--start", "2026-13-02", "--end", "2026-11-01"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"),
+        "{}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -364,7 +440,10 @@ fn shortcuts_are_the_report_periods() {
     assert_eq!(f.ok(&["week"]), f.ok(&["report", "--week"]));
     assert_eq!(f.ok(&["report"]), f.ok(&["report", "--week"]));
     assert_eq!(f.ok(&["today", "--json"]), f.ok(&["report", "--day", "--json"]));
-    assert_eq!(f.ok(&["yesterday", "--json"]), f.ok(&["report", "--last-day", "--json"]));
+    assert_eq!(
+        f.ok(&["yesterday", "--json"]),
+        f.ok(&["report", "--last-day", "--json"])
+    );
     let month = f.json(&["report", "--month", "--json"]);
     assert_eq!(month["period"]["start"], "2026-11-01");
     assert_eq!(month["period"]["end"], "2026-12-01");
@@ -393,7 +472,10 @@ fn timeline_row_totals_equal_the_day_report() {
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{name} ")))
             .unwrap_or_else(|| panic!("no row for {name}:\n{text}"));
-        assert!(row.trim_end().ends_with(&format!(" {total}")), "{name}: {total} expected in {row:?}");
+        assert!(
+            row.trim_end().ends_with(&format!(" {total}")),
+            "{name}: {total} expected in {row:?}"
+        );
     }
     let unassigned: Vec<&str> = text.lines().filter(|l| l.contains("(unassigned)")).collect();
     assert_eq!(unassigned.len(), 2, "one unassigned row per machine:\n{text}");
@@ -403,7 +485,10 @@ fn timeline_row_totals_equal_the_day_report() {
 fn timeline_of_one_machine_shows_only_its_streams() {
     let f = Fixture::new();
     let text = f.ok(&["timeline", "--day", "2026-11-24", "--machine", "laptop"]);
-    assert!(text.contains("web") && !text.contains("api") && !text.contains("devbox"), "{text}");
+    assert!(
+        text.contains("web") && !text.contains("api") && !text.contains("devbox"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -429,7 +514,12 @@ fn a_report_runs_while_a_sync_holds_the_write_lock_and_writes_nothing() {
 #[test]
 fn a_report_without_a_database_is_empty_not_an_error() {
     let home = Home::new();
-    let out = home.tt(&["report"]).env("TZ", TZ).env("TT_NOW", NOW).output().unwrap();
+    let out = home
+        .tt(&["report"])
+        .env("TZ", TZ)
+        .env("TT_NOW", NOW)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", describe(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("No time tracked"));
     assert!(!home.database().exists(), "a report must not create the database");
@@ -446,12 +536,19 @@ fn tt_now_is_not_taken_for_an_unknown_configuration_key() {
 /// `tt ARGS` on a pseudo-terminal `columns` wide (util-linux `script`); its output.
 fn on_a_terminal(f: &Fixture, columns: u16, args: &str, no_color: bool) -> String {
     let mut cmd = f.home.command("script");
-    cmd.env("TZ", TZ).env("TT_NOW", NOW).env("TERM", "xterm").env_remove("NO_COLOR");
+    cmd.env("TZ", TZ)
+        .env("TT_NOW", NOW)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
     if no_color {
         cmd.env("NO_COLOR", "1");
     }
     let out = cmd
-        .args(["-qec", &format!("stty rows 50 cols {columns}; '{}' {args}", common::tt_bin()), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("stty rows 50 cols {columns}; '{}' {args}", common::tt_bin()),
+            "/dev/null",
+        ])
         .stdin(Stdio::null())
         .output()
         .expect("util-linux `script` is needed to test the terminal display");
@@ -472,10 +569,16 @@ fn on_a_terminal_the_report_is_coloured_and_fits_its_width() {
         let plain = strip_ansi(&text);
         for line in plain.lines() {
             let width = console::measure_text_width(line);
-            assert!(width <= columns as usize, "{width} > {columns}: {line:?}\n{plain}");
+            assert!(
+                width <= columns as usize,
+                "{width} > {columns}: {line:?}\n{plain}"
+            );
         }
         // Every number is still there however narrow.
-        assert!(plain.contains("2h 46m") && plain.contains("notes") && plain.contains("direct 19m"), "{plain}");
+        assert!(
+            plain.contains("2h 46m") && plain.contains("notes") && plain.contains("direct 19m"),
+            "{plain}"
+        );
     }
 }
 
@@ -485,7 +588,10 @@ fn no_color_turns_colour_off_on_a_terminal() {
     let text = on_a_terminal(&f, 80, "report", true);
     assert!(!text.contains("\x1b["), "{text:?}");
     let timeline = on_a_terminal(&f, 80, "timeline --day 2026-11-24", true);
-    assert!(!timeline.contains("\x1b[") && timeline.contains("▓"), "{timeline:?}");
+    assert!(
+        !timeline.contains("\x1b[") && timeline.contains("▓"),
+        "{timeline:?}"
+    );
 }
 
 #[test]
@@ -499,9 +605,20 @@ fn narrow_terminal_report_text() {
 fn the_timeline_axis_scales_to_the_terminal() {
     let f = Fixture::new();
     let wide = strip_ansi(&on_a_terminal(&f, 140, "timeline --day 2026-11-24", true));
-    let axis = wide.lines().find(|l| l.contains(" 12 ")).unwrap().trim_end().to_string();
+    let axis = wide
+        .lines()
+        .find(|l| l.contains(" 12 "))
+        .unwrap()
+        .trim_end()
+        .to_string();
     assert!(console::measure_text_width(&axis) > 120, "{wide}");
-    assert!(wide.lines().all(|l| console::measure_text_width(l) <= 140), "{wide}");
+    assert!(
+        wide.lines().all(|l| console::measure_text_width(l) <= 140),
+        "{wide}"
+    );
     let narrow = strip_ansi(&on_a_terminal(&f, 50, "timeline --day 2026-11-24", true));
-    assert!(narrow.lines().all(|l| console::measure_text_width(l) <= 50), "{narrow}");
+    assert!(
+        narrow.lines().all(|l| console::measure_text_width(l) <= 50),
+        "{narrow}"
+    );
 }

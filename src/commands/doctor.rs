@@ -100,12 +100,19 @@ pub fn render(check: &Check) -> String {
 
 fn identity(ctx: &Ctx) -> Check {
     match Machine::load(&ctx.paths) {
-        Ok(Some(m)) => ok(format!("machine identity {} ({})", m.short_id(), printable(&m.label))),
+        Ok(Some(m)) => ok(format!(
+            "machine identity {} ({})",
+            m.short_id(),
+            printable(&m.label)
+        )),
         Ok(None) => warn(
             "no machine identity",
             "run 'tt init' on a machine that records events (a hub that only syncs needs none)",
         ),
-        Err(err) => fail(format!("machine identity unreadable: {err:#}"), "fix or remove machine.json, then 'tt init'"),
+        Err(err) => fail(
+            format!("machine identity unreadable: {err:#}"),
+            "fix or remove machine.json, then 'tt init'",
+        ),
     }
 }
 
@@ -169,7 +176,12 @@ fn hooks() -> Vec<Check> {
     // A bare `tt` is looked up on the PATH of the tmux server.
     let path = tmux(&["show-environment", "-g", "PATH"])
         .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().strip_prefix("PATH=").map(str::to_string))
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .strip_prefix("PATH=")
+                .map(str::to_string)
+        })
         .or_else(|| std::env::var("PATH").ok())
         .unwrap_or_default();
     checks.push(match which(&tt, &path) {
@@ -227,10 +239,18 @@ fn database(ctx: &Ctx) -> Result<Vec<Check>> {
         }
         Err(err) => return Ok(vec![fail(format!("{err:#}"), "see the message")]),
     };
-    let mut checks = vec![ok(format!("database schema version {SCHEMA_VERSION} ({})", path.display()))];
+    let mut checks = vec![ok(format!(
+        "database schema version {SCHEMA_VERSION} ({})",
+        path.display()
+    ))];
     let without_cwd: i64 = store.conn.query_row(
         "SELECT count(*) FROM events WHERE (cwd IS NULL OR cwd = '') AND type IN (?1, ?2, ?3, ?4)",
-        [kind::PANE_FOCUS, kind::SCROLL, kind::AGENT_TOOL_USE, kind::USER_MESSAGE],
+        [
+            kind::PANE_FOCUS,
+            kind::SCROLL,
+            kind::AGENT_TOOL_USE,
+            kind::USER_MESSAGE,
+        ],
         |r| r.get(0),
     )?;
     checks.push(if without_cwd == 0 {
@@ -263,7 +283,10 @@ fn remotes(ctx: &Ctx) -> Vec<Check> {
     if enabled.is_empty() {
         return vec![ok("no remotes configured")];
     }
-    let remote_line = format!("{} --version", shlex::try_quote(&sync.remote_command).unwrap_or_default());
+    let remote_line = format!(
+        "{} --version",
+        shlex::try_quote(&sync.remote_command).unwrap_or_default()
+    );
     enabled
         .iter()
         .map(|remote| {
@@ -305,7 +328,8 @@ mod tests {
     fn the_tt_path_is_read_from_the_hooks_tmux_shows() {
         let shown = r#"pane-focus-in[0] run-shell -b "umask 077; d=\"${XDG_STATE_HOME:-$HOME/.local/state}/tt\"; [ -d \"$d\" ] || mkdir -p \"$d\"; \"/opt/my tools/bin/tt\" ingest pane-focus --pane=#{q:pane_id}""#;
         assert_eq!(hook_tt_path(shown).as_deref(), Some("/opt/my tools/bin/tt"));
-        let plain = r#"pane-focus-in[0] run-shell -b "umask 077; \"/usr/local/bin/tt\" ingest pane-focus --pane=x""#;
+        let plain =
+            r#"pane-focus-in[0] run-shell -b "umask 077; \"/usr/local/bin/tt\" ingest pane-focus --pane=x""#;
         assert_eq!(hook_tt_path(plain).as_deref(), Some("/usr/local/bin/tt"));
         let bare = "after-select-pane[3] run-shell -b 'tt ingest pane-focus --pane=x'";
         assert_eq!(hook_tt_path(bare).as_deref(), Some("tt"));

@@ -47,7 +47,11 @@ pub fn shortcut(spec: Spec, options: &ReportOptions, ctx: &Ctx) -> Result<()> {
     } else if options.csv {
         stdout.write_all(&csv::render(&input, &period, &report)?)?;
     } else {
-        writeln!(stdout, "{}", text::render(&input, &period, &zone, &report, look()))?;
+        writeln!(
+            stdout,
+            "{}",
+            text::render(&input, &period, &zone, &report, look())
+        )?;
     }
     Ok(())
 }
@@ -71,7 +75,11 @@ pub fn load(ctx: &Ctx, period: &Period, machines: &[String], tags: &[String]) ->
     };
     for tag in tags {
         if !input.streams.iter().any(|s| s.tags.contains(tag)) {
-            let mut known: Vec<&str> = input.streams.iter().flat_map(|s| s.tags.iter().map(String::as_str)).collect();
+            let mut known: Vec<&str> = input
+                .streams
+                .iter()
+                .flat_map(|s| s.tags.iter().map(String::as_str))
+                .collect();
             known.sort_unstable();
             known.dedup();
             if known.is_empty() {

@@ -213,7 +213,12 @@ fn render(s: &Status) -> String {
     }
     if !s.machines.is_empty() {
         line("machines (last sync)".into());
-        let w = s.machines.iter().map(|m| printable(&m.label).chars().count()).max().unwrap_or(0);
+        let w = s
+            .machines
+            .iter()
+            .map(|m| printable(&m.label).chars().count())
+            .max()
+            .unwrap_or(0);
         for m in &s.machines {
             let label = printable(&m.label);
             line(format!(
@@ -223,7 +228,10 @@ fn render(s: &Status) -> String {
             ));
         }
     }
-    line(format!("unassigned this week  {}", duration(s.unassigned_week_ms)));
+    line(format!(
+        "unassigned this week  {}",
+        duration(s.unassigned_week_ms)
+    ));
     for warning in &s.warnings {
         line(format!("warning: {warning}"));
     }

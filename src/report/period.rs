@@ -22,7 +22,10 @@ pub enum Spec {
     /// One given local date (`tt timeline --day DATE`).
     On(Date),
     /// Local dates, `end` excluded.
-    Range { start: Date, end: Date },
+    Range {
+        start: Date,
+        end: Date,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +165,12 @@ mod tests {
     #[test]
     fn a_new_york_day_starts_at_local_midnight_in_utc() {
         // 02:00 UTC on the 10th is still the 9th in New York (EST, UTC-5).
-        let p = Period::resolve(Spec::Day, at("2026-03-10T02:00:00.000Z"), &zone("America/New_York")).unwrap();
+        let p = Period::resolve(
+            Spec::Day,
+            at("2026-03-10T02:00:00.000Z"),
+            &zone("America/New_York"),
+        )
+        .unwrap();
         assert_eq!(p.first, date("2026-03-09"));
         assert_eq!(utc(p.start_ms), "2026-03-09T04:00:00.000Z"); // EDT since the 8th
         assert_eq!(utc(p.end_ms), "2026-03-10T04:00:00.000Z");
@@ -220,7 +228,10 @@ mod tests {
         assert_eq!(march.days.len(), 31);
         // On 1 December 03:00 UTC it is still 30 November in New York: last month is October.
         let october = Period::resolve(Spec::LastMonth, at("2026-12-01T03:00:00Z"), &tz).unwrap();
-        assert_eq!((october.first, october.end), (date("2026-10-01"), date("2026-11-01")));
+        assert_eq!(
+            (october.first, october.end),
+            (date("2026-10-01"), date("2026-11-01"))
+        );
         let november = Period::resolve(Spec::Month, at("2026-12-01T03:00:00Z"), &tz).unwrap();
         assert_eq!(november.end_ms - november.start_ms, 30 * 24 * HOUR + HOUR);
     }

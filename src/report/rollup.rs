@@ -272,19 +272,17 @@ pub fn rollup(input: &Input, period: &Period) -> Report {
             .then(a.stream.cmp(&b.stream))
     });
 
-    let mut cells = Vec::new();
-    for day in 0..days {
-        for row in &streams {
-            let t = stream_days[row.stream as usize][day];
-            if t.total_ms > 0 {
-                cells.push(Cell {
-                    day,
-                    stream: row.stream,
-                    totals: t,
-                });
-            }
-        }
-    }
+    let stream_days = &stream_days;
+    let mut cells: Vec<Cell> = (0..days)
+        .flat_map(|day| {
+            streams.iter().map(move |row| Cell {
+                day,
+                stream: row.stream,
+                totals: stream_days[row.stream as usize][day],
+            })
+        })
+        .collect();
+    cells.retain(|cell| cell.totals.total_ms > 0);
 
     let sum = |total_ms: i64, members: &mut dyn Iterator<Item = &StreamRow>| {
         let mut t = Totals {
@@ -462,7 +460,11 @@ mod tests {
             }
         );
         let acme = tags_by_name(&r)["acme"];
-        assert_eq!(acme.totals.total_ms, 40 * M, "one entry for a tag on two machines");
+        assert_eq!(
+            acme.totals.total_ms,
+            40 * M,
+            "one entry for a tag on two machines"
+        );
         assert_eq!(acme.streams.len(), 2);
         let frontend = tags_by_name(&r)["frontend"];
         assert_eq!(frontend.totals.total_ms, 30 * M);
@@ -471,7 +473,11 @@ mod tests {
     #[test]
     fn unassigned_time_counts_in_totals_but_not_in_direct() {
         let r = rollup(
-            &input(&[(0, 10, Direct, None, 0), (5, 15, Delegated, None, 1), (20, 30, Direct, Some(2), 0)]),
+            &input(&[
+                (0, 10, Direct, None, 0),
+                (5, 15, Delegated, None, 1),
+                (20, 30, Direct, Some(2), 0),
+            ]),
             &period(),
         );
         assert_eq!(r.unassigned_ms, 15 * M);

@@ -52,7 +52,7 @@ pub fn bar(value: i64, max: i64, cells: usize) -> String {
     let eighths = ((value as i128 * cells as i128 * 8) / max as i128).max(1) as usize;
     let mut out = "█".repeat(eighths / 8);
     const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-    if eighths % 8 > 0 {
+    if !eighths.is_multiple_of(8) {
         out.push(PARTS[eighths % 8]);
     }
     out
@@ -90,9 +90,20 @@ struct Bars<'a> {
 
 impl Bars<'_> {
     fn new<'a>(painter: &'a Painter, names: &[String], rows: &[Totals], width: usize) -> Bars<'a> {
-        let dur_w = rows.iter().map(|t| duration(t.total_ms).len()).max().unwrap_or(0).max(6);
-        let longest = names.iter().map(|n| measure_text_width(&printable(n))).max().unwrap_or(0);
-        let name_w = longest.min(MAX_NAME).min(width.saturating_sub(4 + dur_w + 2).max(8));
+        let dur_w = rows
+            .iter()
+            .map(|t| duration(t.total_ms).len())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let longest = names
+            .iter()
+            .map(|n| measure_text_width(&printable(n)))
+            .max()
+            .unwrap_or(0);
+        let name_w = longest
+            .min(MAX_NAME)
+            .min(width.saturating_sub(4 + dur_w + 2).max(8));
         // "  name  bar  total"
         let bar_w = width.saturating_sub(2 + name_w + 2 + 2 + dur_w);
         Bars {
@@ -137,7 +148,11 @@ fn table(painter: &Painter, title: &str, rows: &[(String, Totals)], width: usize
         .max()
         .unwrap_or(0)
         .max("delegated".len());
-    let longest = rows.iter().map(|(n, _)| measure_text_width(&printable(n))).max().unwrap_or(0);
+    let longest = rows
+        .iter()
+        .map(|(n, _)| measure_text_width(&printable(n)))
+        .max()
+        .unwrap_or(0);
     let name_w = longest.clamp(title.len().saturating_sub(2), MAX_NAME);
     let columns = 2 + name_w + 3 * (2 + dur_w);
     if columns <= width {
@@ -163,7 +178,11 @@ fn table(painter: &Painter, title: &str, rows: &[(String, Totals)], width: usize
         let bars = Bars {
             painter,
             name_w: name_w.min(width.saturating_sub(12).max(8)),
-            dur_w: rows.iter().map(|(_, t)| duration(t.total_ms).len()).max().unwrap_or(0),
+            dur_w: rows
+                .iter()
+                .map(|(_, t)| duration(t.total_ms).len())
+                .max()
+                .unwrap_or(0),
             bar_w: 0,
             max: 0,
         };
@@ -195,8 +214,11 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
 
     let stream_name = |s: u32| input.streams[s as usize].name.clone();
     let tagged: Vec<(String, Totals)> = report.by_tag.iter().map(|t| (t.tag.clone(), t.totals)).collect();
-    let untagged: Vec<(String, Totals)> =
-        report.untagged.iter().map(|r| (stream_name(r.stream), r.totals)).collect();
+    let untagged: Vec<(String, Totals)> = report
+        .untagged
+        .iter()
+        .map(|r| (stream_name(r.stream), r.totals))
+        .collect();
     // Tags and untagged streams share one scale, so bars compare across sections.
     let all: Vec<(String, Totals)> = tagged.iter().chain(&untagged).cloned().collect();
     let names: Vec<String> = all.iter().map(|(n, _)| n.clone()).collect();
@@ -213,7 +235,11 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
     if !untagged.is_empty() {
         let hint = "tag them: tt tag STREAM TAG";
         if "UNTAGGED STREAMS".len() + 2 + hint.len() <= width {
-            out.push(format!("{}  {}", painter.heading("UNTAGGED STREAMS"), painter.hint(hint)));
+            out.push(format!(
+                "{}  {}",
+                painter.heading("UNTAGGED STREAMS"),
+                painter.hint(hint)
+            ));
         } else {
             out.push(painter.heading("UNTAGGED STREAMS"));
             out.push(format!("  {}", painter.hint(hint)));
@@ -263,7 +289,11 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
     ];
     let dur_w = rows.iter().map(|r| duration(r.1).len()).max().unwrap_or(0);
     for (name, ms, note) in rows {
-        out.push(format!("  {}  {}  {note}", pad_right(name, 13), pad_left(&duration(ms), dur_w)));
+        out.push(format!(
+            "  {}  {}  {note}",
+            pad_right(name, 13),
+            pad_left(&duration(ms), dur_w)
+        ));
     }
     if t.delegated_ms > t.total_ms {
         for line in wrap("agents in several streams at once count in each", width - 2) {

@@ -49,7 +49,11 @@ pub fn render(input: &Input, day: &Day, tz: &TimeZone, look: Look) -> String {
             None => UNASSIGNED.to_string(),
         })
         .collect();
-    let longest = names.iter().map(|n| measure_text_width(&printable(n))).max().unwrap_or(0);
+    let longest = names
+        .iter()
+        .map(|n| measure_text_width(&printable(n)))
+        .max()
+        .unwrap_or(0);
     let dur_w = 7;
     let name_w = longest.clamp(8, 24).min(width / 3);
     let cells = width.saturating_sub(4 + name_w + 2 + 1 + dur_w);
@@ -96,7 +100,10 @@ pub fn render(input: &Input, day: &Day, tz: &TimeZone, look: Look) -> String {
     }
 
     let date = jiff::civil::Date::strftime(&day.date, "%A %-d %B %Y").to_string();
-    let mut out = vec![style(Style::new().bold(), &format!("Timeline of {date}")), String::new()];
+    let mut out = vec![
+        style(Style::new().bold(), &format!("Timeline of {date}")),
+        String::new(),
+    ];
     if rows.is_empty() {
         out.push("Nothing tracked on this day.".into());
         return out.join("\n");
@@ -149,7 +156,10 @@ pub fn render(input: &Input, day: &Day, tz: &TimeZone, look: Look) -> String {
     out.push(String::new());
     out.push(style(
         Style::new().dim(),
-        &format!("{DIRECT} direct   {DELEGATED} delegated   {BOTH} both   (one cell: {})", cell_span(length, cells)),
+        &format!(
+            "{DIRECT} direct   {DELEGATED} delegated   {BOTH} both   (one cell: {})",
+            cell_span(length, cells)
+        ),
     ));
     super::text::fit_lines(&out, width)
 }
@@ -166,7 +176,7 @@ fn axis(day: &Day, tz: &TimeZone, cells: usize, length: i64) -> String {
     for h in 0..hours {
         let at = day.start_ms + h as i64 * 3_600_000;
         let local = tz.to_datetime(Timestamp::from_millis(at).to_jiff()).hour() as usize;
-        if local % step != 0 {
+        if !local.is_multiple_of(step) {
             continue;
         }
         let pos = ((at - day.start_ms) as i128 * cells as i128 / length as i128) as usize;

@@ -83,11 +83,7 @@ pub fn load(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<Input> {
             pieces.push(Piece {
                 start: r.get(0)?,
                 end: r.get(1)?,
-                kind: if r.get(2)? {
-                    Kind::Direct
-                } else {
-                    Kind::Delegated
-                },
+                kind: if r.get(2)? { Kind::Direct } else { Kind::Delegated },
                 stream,
                 machine,
             });
