@@ -134,11 +134,11 @@ impl Store {
     fn ensure_derived(&self) -> Result<()> {
         let present: i64 = self.conn.query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name IN \
-             ('intervals', 'cwd_projects', 'events_pending', 'events_by_stream', 'events_by_machine_cwd')",
+             ('intervals', 'cwd_projects', 'recompute_state', 'events_by_machine_cwd')",
             [],
             |r| r.get(0),
         )?;
-        if present < 5 {
+        if present < 4 {
             self.conn.execute_batch(schema::DERIVED)?;
         }
         Ok(())

@@ -90,8 +90,13 @@ CREATE TABLE IF NOT EXISTS cwd_projects (
     PRIMARY KEY (machine_id, cwd)
 ) WITHOUT ROWID;
 
--- Events not yet seen by a recompute.
-CREATE INDEX IF NOT EXISTS events_pending ON events(timestamp) WHERE assignment_source IS NULL;
-CREATE INDEX IF NOT EXISTS events_by_stream ON events(stream_id, timestamp);
+-- Where the last recompute stopped: events are appended, so those with a rowid above
+-- `recomputed_rowid` are the ones no recompute has seen.
+CREATE TABLE IF NOT EXISTS recompute_state (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Older events below a directory that just got a project (inference may move them).
 CREATE INDEX IF NOT EXISTS events_by_machine_cwd ON events(machine_id, cwd);
 "#;

@@ -271,24 +271,48 @@ fn decide(
     corrections: &Corrections,
     keys: &mut BTreeMap<String, (String, String)>,
 ) -> (Option<String>, bool) {
+    match user_decision(row, loaded, corrections) {
+        Some(stream) => (Some(stream), true),
+        None => (
+            infer_stream(row, loaded, maps, sessions, corrections, keys),
+            false,
+        ),
+    }
+}
+
+/// The stream the user's rules put the row in, if any.
+fn user_decision(row: &Row, loaded: &Loaded, corrections: &Corrections) -> Option<String> {
+    if corrections.rules.is_empty() {
+        return None;
+    }
+    let event = EventRef {
+        id: loaded.strings.name(row.id),
+        machine_id: loaded.machines.name(row.machine)?,
+        at: row.at,
+        cwd: loaded.strings.name(row.cwd),
+        session_id: loaded.strings.name(row.session),
+    };
+    match corrections.decide(&event) {
+        Decision::User(stream) => Some(stream.to_string()),
+        Decision::Infer => None,
+    }
+}
+
+/// The stream inference gives the row (after merges' aliases).
+fn infer_stream(
+    row: &Row,
+    loaded: &Loaded,
+    maps: &HashMap<String, ProjectMap>,
+    sessions: &Sessions,
+    corrections: &Corrections,
+    keys: &mut BTreeMap<String, (String, String)>,
+) -> Option<String> {
     let machine = loaded
         .machines
         .name(row.machine)
         .expect("every row has a machine");
     let cwd = loaded.strings.name(row.cwd);
     let session = loaded.strings.name(row.session);
-    if !corrections.rules.is_empty() {
-        let event = EventRef {
-            id: loaded.strings.name(row.id),
-            machine_id: machine,
-            at: row.at,
-            cwd,
-            session_id: session,
-        };
-        if let Decision::User(stream) = corrections.decide(&event) {
-            return (Some(stream.to_string()), true);
-        }
-    }
     let dir = session.and_then(|s| sessions.parent_dir(machine, s)).or(cwd);
     let empty = ProjectMap::default();
     let map = maps.get(machine).unwrap_or(&empty);
@@ -297,17 +321,15 @@ fn decide(
     } else {
         None
     };
-    let Some(project) = infer::project_of(git, dir, map) else {
-        return (None, false);
-    };
+    let project = infer::project_of(git, dir, map)?;
     if let Some(alias) = corrections.alias(machine, project) {
-        return (Some(alias.to_string()), false);
+        return Some(alias.to_string());
     }
     let id = infer::stream_id(machine, project);
     if !keys.contains_key(&id) {
         keys.insert(id.clone(), (machine.to_string(), project.to_string()));
     }
-    (Some(id), false)
+    Some(id)
 }
 
 /// Recomputes `scope`. Runs in one transaction: readers see the old or the new state.
@@ -317,7 +339,11 @@ pub fn recompute(
     params: &Params,
     corrections: &Corrections,
 ) -> Result<Outcome> {
-    let tx = store.conn.transaction()?;
+    // Immediate: the write lock is taken before reading, so no import can slip in
+    // between what was read and what is written.
+    let tx = store
+        .conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let outcome = run(&tx, scope, params, corrections)?;
     tx.commit().context("cannot save the recomputed streams")?;
     Ok(outcome)
@@ -325,6 +351,15 @@ pub fn recompute(
 
 fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Corrections) -> Result<Outcome> {
     let ids = corrections.needs_event_ids();
+    let high_water: i64 = tx
+        .query_row(
+            "SELECT value FROM recompute_state WHERE key = 'recomputed_rowid'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let last_rowid: i64 = tx.query_row("SELECT coalesce(max(rowid), 0) FROM events", [], |r| r.get(0))?;
     let sessions = Sessions::load(tx)?;
     let mut loaded = Loaded::default();
     let mut outcome = Outcome::default();
@@ -359,7 +394,7 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
         }
         Scope::New => {
             let mut pending = Loaded::default();
-            pending.read(tx, &select(ids, "WHERE assignment_source IS NULL"), [], ids)?;
+            pending.read(tx, &select(ids, "WHERE rowid > ?1"), [high_water], ids)?;
             if pending.rows.is_empty() {
                 return Ok(outcome);
             }
@@ -381,8 +416,12 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
             }
             let mut cut = Millis::MAX;
             for row in &pending.rows {
+                // The earliest instant the event changes: an idle report cuts back by
+                // its duration; a tool use or `ended` extends a run from a tool use up
+                // to `agent_timeout` earlier.
                 let effect = match row.meaning {
                     Meaning::Idle(idle) => row.at - idle,
+                    Meaning::ToolUse | Meaning::Ended => row.at - params.agent_timeout,
                     _ => row.at,
                 };
                 cut = cut.min(effect);
@@ -396,9 +435,9 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
                     &select(
                         ids,
                         "WHERE machine_id = ?1 AND (cwd = ?2 OR (cwd >= ?2 || '/' AND cwd < ?2 || '0'))
-                           AND assignment_source IS NOT NULL",
+                           AND rowid <= ?3",
                     ),
-                    params![machine, dir],
+                    params![machine, dir, high_water],
                     ids,
                 )?;
                 for row in &older.rows {
@@ -431,41 +470,72 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
 
     // 2. Decide streams.
     let mut decided: Vec<u32> = Vec::with_capacity(loaded.rows.len());
-    let mut updates: Vec<(i64, Option<String>, &'static str)> = Vec::new();
-    let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut updates: Vec<(i64, u32, &'static str)> = Vec::new();
+    let mut touched: BTreeSet<u32> = BTreeSet::new();
+    // Inference depends only on these four, and few combinations repeat a lot.
+    let mut inferred: HashMap<(u32, u32, u32, u32), u32> = HashMap::new();
+    // Streams an event left: their first or last event must be looked up again.
+    let mut lost: BTreeSet<u32> = BTreeSet::new();
     for i in 0..loaded.rows.len() {
         let row = &loaded.rows[i];
-        let redo = row.stored_user.is_none() || row.at >= redo_from;
+        let redo = row.rowid > high_water || row.stored_user.is_none() || row.at >= redo_from;
         if !redo {
             decided.push(row.stored);
             continue;
         }
         outcome.inferred += 1;
-        let (stream, user) = decide(row, &loaded, &maps, &sessions, corrections, &mut keys);
-        let source = if user { "user" } else { "inferred" };
-        let old = loaded.streams.name(row.stored).map(str::to_string);
-        let old_user = row.stored_user;
-        let rowid = row.rowid;
-        let index = loaded.streams.opt(stream.as_deref());
-        decided.push(index);
-        if old != stream || old_user != Some(user) {
+        let (old, old_user, rowid) = (row.stored, row.stored_user, row.rowid);
+        let user = match user_decision(row, &loaded, corrections) {
+            Some(stream) => Some(loaded.streams.get(&stream)),
+            None => None,
+        };
+        let row = &loaded.rows[i];
+        let stream = match user {
+            Some(stream) => stream,
+            None => {
+                let key = (row.machine, row.cwd, row.git, row.session);
+                match inferred.get(&key) {
+                    Some(&stream) => stream,
+                    None => {
+                        let stream = infer_stream(row, &loaded, &maps, &sessions, corrections, &mut keys);
+                        let stream = loaded.streams.opt(stream.as_deref());
+                        inferred.insert(key, stream);
+                        stream
+                    }
+                }
+            }
+        };
+        decided.push(stream);
+        if old != stream || old_user != Some(user.is_some()) {
             if old != stream {
                 outcome.changed += 1;
-                touched.extend(old);
-                touched.extend(stream.clone());
+                if old != NONE {
+                    lost.insert(old);
+                    touched.insert(old);
+                }
+                if stream != NONE {
+                    touched.insert(stream);
+                }
             }
+            let source = if user.is_some() { "user" } else { "inferred" };
             updates.push((rowid, stream, source));
         }
     }
     {
         let mut stmt =
             tx.prepare_cached("UPDATE events SET stream_id = ?2, assignment_source = ?3 WHERE rowid = ?1")?;
-        for (rowid, stream, source) in &updates {
-            stmt.execute(params![rowid, stream, source])?;
+        for &(rowid, stream, source) in &updates {
+            stmt.execute(params![rowid, loaded.streams.name(stream), source])?;
         }
     }
+    let name = |s: &u32| loaded.streams.name(*s).unwrap().to_string();
+    let mut touched: BTreeSet<String> = touched.iter().map(name).collect();
+    let lost: BTreeSet<String> = lost.iter().map(name).collect();
 
-    // 3. Allocate.
+    // 3. Allocate. Ties at one instant are broken by stream and machine index, so the
+    // indices follow the order of the ids (interning order depends on what was read).
+    let stream_rank = ranks(&loaded.streams);
+    let machine_rank = ranks(&loaded.machines);
     let mut session_ix: HashMap<(u32, u32), u32> = HashMap::new();
     let mut inputs: Vec<Input> = Vec::with_capacity(loaded.rows.len());
     for (row, &stream) in loaded.rows.iter().zip(&decided) {
@@ -488,22 +558,52 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
         };
         inputs.push(Input {
             at: row.at,
-            machine: row.machine,
-            stream: (stream != NONE).then_some(stream),
+            machine: machine_rank[row.machine as usize],
+            stream: (stream != NONE).then(|| stream_rank[stream as usize]),
             signal,
         });
     }
     outcome.read = loaded.rows.len() as u64;
     allocate::sort_inputs(&mut inputs);
     let mut intervals = allocate::allocate(&inputs, params);
+    let unrank = |rank: &[u32]| {
+        let mut back = vec![0u32; rank.len()];
+        for (index, &r) in rank.iter().enumerate() {
+            back[r as usize] = index as u32;
+        }
+        back
+    };
+    let (stream_of, machine_of) = (unrank(&stream_rank), unrank(&machine_rank));
+    for interval in &mut intervals {
+        interval.stream = interval.stream.map(|r| stream_of[r as usize]);
+        interval.machine = machine_of[interval.machine as usize];
+    }
     if let Some(cut) = cut {
         intervals = allocate::clip(&intervals, cut, Millis::MAX);
     }
     write_intervals(tx, &intervals, cut, &loaded)?;
     outcome.from = Some(cut.unwrap_or(Millis::MIN));
 
+    tx.execute(
+        "INSERT INTO recompute_state (key, value) VALUES ('recomputed_rowid', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [last_rowid],
+    )?;
+
     // 4. The project maps and the streams table.
     write_maps(tx, &maps, scope)?;
+    let mut spans: HashMap<u32, (Millis, Millis)> = HashMap::new();
+    for (row, &stream) in loaded.rows.iter().zip(&decided) {
+        if stream != NONE {
+            let span = spans.entry(stream).or_insert((row.at, row.at));
+            span.0 = span.0.min(row.at);
+            span.1 = span.1.max(row.at);
+        }
+    }
+    let spans: HashMap<String, (Millis, Millis)> = spans
+        .into_iter()
+        .map(|(s, span)| (loaded.streams.name(s).unwrap().to_string(), span))
+        .collect();
     if scope == Scope::All {
         touched.extend(keys.keys().cloned());
         let mut stmt = tx.prepare("SELECT id FROM streams")?;
@@ -513,8 +613,24 @@ fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correction
         touched.extend(existing);
     }
     touched.extend(corrections.created.iter().cloned());
-    outcome.streams = refresh_streams(tx, &touched, &keys, corrections)?;
+    let spans = Spans {
+        seen: spans,
+        complete: scope == Scope::All,
+        lost: &lost,
+    };
+    outcome.streams = refresh_streams(tx, &touched, &keys, corrections, &spans)?;
     Ok(outcome)
+}
+
+/// For each interned index, its rank among the interned strings in sorted order.
+fn ranks(interner: &Interner) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..interner.names.len() as u32).collect();
+    order.sort_by(|a, b| interner.names[*a as usize].cmp(&interner.names[*b as usize]));
+    let mut rank = vec![0u32; order.len()];
+    for (r, &index) in order.iter().enumerate() {
+        rank[index as usize] = r as u32;
+    }
+    rank
 }
 
 fn kind_name(kind: Kind) -> &'static str {
@@ -537,6 +653,9 @@ fn write_intervals(
     let mut joined: HashMap<(Kind, Option<String>, String), Millis> = HashMap::new();
     match cut {
         None => {
+            if same_intervals(tx, intervals, loaded)? {
+                return Ok(());
+            }
             tx.execute("DELETE FROM intervals", [])?;
         }
         Some(cut) => {
@@ -612,6 +731,47 @@ fn write_intervals(
     Ok(())
 }
 
+/// Whether the stored intervals are exactly `intervals` (a `--all` that changes
+/// nothing then writes nothing).
+fn same_intervals(tx: &Transaction, intervals: &[Interval], loaded: &Loaded) -> Result<bool> {
+    let count: i64 = tx.query_row("SELECT count(*) FROM intervals", [], |r| r.get(0))?;
+    if count != intervals.len() as i64 {
+        return Ok(false);
+    }
+    let mut ours: Vec<(Millis, Millis, &str, Option<&str>, &str)> = intervals
+        .iter()
+        .map(|i| {
+            (
+                i.start,
+                i.end,
+                kind_name(i.kind),
+                i.stream.and_then(|s| loaded.streams.name(s)),
+                loaded.machines.name(i.machine).unwrap_or_default(),
+            )
+        })
+        .collect();
+    ours.sort_unstable();
+    let mut stmt = tx.prepare(
+        "SELECT start_ms, end_ms, kind, stream_id, machine_id FROM intervals
+         ORDER BY start_ms, end_ms, kind, stream_id, machine_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut k = 0;
+    while let Some(r) = rows.next()? {
+        let (start, end, kind, stream, machine) = ours[k];
+        if r.get::<_, i64>(0)? != start
+            || r.get::<_, i64>(1)? != end
+            || r.get_ref(2)?.as_str()? != kind
+            || r.get_ref(3)?.as_str_or_null()? != stream
+            || r.get_ref(4)?.as_str()? != machine
+        {
+            return Ok(false);
+        }
+        k += 1;
+    }
+    Ok(true)
+}
+
 fn write_maps(tx: &Transaction, maps: &HashMap<String, ProjectMap>, scope: Scope) -> Result<()> {
     if scope == Scope::All {
         tx.execute("DELETE FROM cwd_projects", [])?;
@@ -633,6 +793,42 @@ fn write_maps(tx: &Transaction, maps: &HashMap<String, ProjectMap>, scope: Scope
     Ok(())
 }
 
+/// A `streams` row as read back: machine, project, first and last event.
+type StoredStream = (String, Option<String>, Option<String>, Option<String>);
+
+/// First and last event per stream, as far as this recompute knows them.
+struct Spans<'a> {
+    /// Over the events read.
+    seen: HashMap<String, (Millis, Millis)>,
+    /// Whether every event was read.
+    complete: bool,
+    /// Streams that lost events: their span is looked up again.
+    lost: &'a BTreeSet<String>,
+}
+
+impl Spans<'_> {
+    /// The spans of the streams that lost events, in one pass over the events (rare:
+    /// after a directory got a project, or a correction).
+    fn rescan(&self, tx: &Transaction) -> Result<HashMap<String, (String, String)>> {
+        if self.complete || self.lost.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut stmt = tx.prepare(
+            "SELECT stream_id, min(timestamp), max(timestamp) FROM events
+             WHERE stream_id IS NOT NULL GROUP BY stream_id",
+        )?;
+        let mut out = HashMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            if self.lost.contains(&id) {
+                out.insert(id, (r.get(1)?, r.get(2)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Brings the `streams` rows of `touched` up to date (first and last event, project,
 /// machine), drops streams left without events (unless the user created them), and
 /// renames every stream whose unique name changed. Returns the number of streams.
@@ -641,16 +837,30 @@ fn refresh_streams(
     touched: &BTreeSet<String>,
     keys: &BTreeMap<String, (String, String)>,
     corrections: &Corrections,
+    spans: &Spans,
 ) -> Result<u64> {
-    let mut span =
-        tx.prepare_cached("SELECT min(timestamp), max(timestamp) FROM events WHERE stream_id = ?1")?;
-    let mut existing = tx.prepare_cached("SELECT machine_id, project FROM streams WHERE id = ?1")?;
+    let rescanned = spans.rescan(tx)?;
+    let mut existing = tx.prepare_cached(
+        "SELECT machine_id, project, nullif(created_at, ''), nullif(updated_at, '') FROM streams WHERE id = ?1",
+    )?;
+    let text = |ms: Millis| Timestamp::from_millis(ms).to_string();
     for id in touched {
-        let (first, last): (Option<String>, Option<String>) =
-            span.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let stored: Option<(String, Option<String>)> = existing
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        let stored: Option<StoredStream> = existing
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
+        let seen = spans.seen.get(id).map(|&(a, b)| (text(a), text(b)));
+        let (first, last) = if spans.complete {
+            seen.unzip()
+        } else if spans.lost.contains(id) {
+            rescanned.get(id).cloned().unzip()
+        } else {
+            let stored_span = stored.as_ref().and_then(|s| s.2.clone().zip(s.3.clone()));
+            match (stored_span, seen) {
+                (Some((a, b)), Some((c, d))) => (Some(a.min(c)), Some(b.max(d))),
+                (one, other) => one.or(other).unzip(),
+            }
+        };
+        let stored = stored.map(|(machine, project, _, _)| (machine, project));
         let created = corrections.created.contains(id);
         let (Some(first), Some(last)) = (first, last) else {
             if !created {

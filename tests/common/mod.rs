@@ -7,6 +7,7 @@
 //! leaves unused is not dead, hence the allow.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod fleet;
 pub mod sshd;
 
