@@ -11,7 +11,7 @@
 //!   delegated, of every stream, unassigned ones too for a machine, a day and the
 //!   report), so it never exceeds the time that passed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use crate::report::period::Period;
 
@@ -378,16 +378,16 @@ pub fn rollup(input: &Input, period: &Period) -> Report {
     }
 }
 
-/// Tag name -> its row, for callers that look tags up.
-pub fn tags_by_name(report: &Report) -> BTreeMap<&str, &TagRow> {
-    report.by_tag.iter().map(|t| (t.tag.as_str(), t)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::period::Spec;
     use jiff::tz::TimeZone;
+    use std::collections::BTreeMap;
+
+    fn tags_by_name(report: &Report) -> BTreeMap<&str, &TagRow> {
+        report.by_tag.iter().map(|t| (t.tag.as_str(), t)).collect()
+    }
 
     const M: i64 = 60_000;
 
