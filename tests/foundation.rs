@@ -294,7 +294,7 @@ fn completions_are_generated_for_bash_zsh_and_fish() {
 fn help_lists_only_implemented_commands() {
     let home = Home::new();
     let help = home.ok(&["--help"]);
-    for missing in ["context"] {
+    for missing in ["context", "assign"] {
         assert!(
             !help.contains(missing),
             "tt --help mentions {missing} which is not implemented"
