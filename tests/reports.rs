@@ -622,3 +622,33 @@ fn the_timeline_axis_scales_to_the_terminal() {
         "{narrow}"
     );
 }
+
+#[test]
+fn many_untagged_streams_are_listed_up_to_fifteen_then_counted() {
+    let f = Fixture::new();
+    let events: Vec<Event> = (0..20)
+        .map(|i| {
+            focus(
+                LAPTOP,
+                &format!("2026-11-24T20:{:02}:00.000Z", i * 2),
+                "%9",
+                Some(&format!("/tmp/scratch{i:02}")),
+            )
+        })
+        .collect();
+    f.import(&export(LAPTOP, "laptop", &events));
+    f.ok(&["recompute"]);
+    let text = f.ok(&["report"]);
+    let json = f.json(&["report", "--json"]);
+    assert_eq!(
+        json["untagged"].as_array().unwrap().len(),
+        21,
+        "the JSON lists them all"
+    );
+    assert!(text.contains("  and 6 more with less time"), "{text}");
+    let listed = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("scratch"))
+        .count();
+    assert_eq!(listed, 14, "notes and 14 scratch streams:\n{text}");
+}

@@ -21,6 +21,8 @@ pub struct Look {
 
 /// Narrowest layout drawn; below it lines are allowed to wrap.
 const MIN_WIDTH: usize = 30;
+/// Untagged streams listed by name; the rest are counted (JSON lists them all).
+const MAX_UNTAGGED: usize = 15;
 /// Longest a name column gets, so that bars keep room.
 const MAX_NAME: usize = 28;
 
@@ -244,8 +246,17 @@ pub fn render(input: &Input, period: &Period, zone: &str, report: &Report, look:
             out.push(painter.heading("UNTAGGED STREAMS"));
             out.push(format!("  {}", painter.hint(hint)));
         }
-        for (name, t) in &untagged {
+        for (name, t) in untagged.iter().take(MAX_UNTAGGED) {
             bars.row(name, t, &mut out);
+        }
+        if untagged.len() > MAX_UNTAGGED {
+            out.push(format!(
+                "  {}",
+                painter.hint(&format!(
+                    "and {} more with less time ('tt report --json' or 'tt streams' lists them all)",
+                    untagged.len() - MAX_UNTAGGED
+                ))
+            ));
         }
         out.push(String::new());
     }

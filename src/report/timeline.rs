@@ -99,9 +99,10 @@ pub fn render(input: &Input, day: &Day, tz: &TimeZone, look: Look) -> String {
         }
     }
 
-    let date = jiff::civil::Date::strftime(&day.date, "%A %-d %B %Y").to_string();
+    let date = day.date.strftime("%A %-d %B %Y").to_string();
+    let zone = tz.iana_name().unwrap_or("local time");
     let mut out = vec![
-        style(Style::new().bold(), &format!("Timeline of {date}")),
+        style(Style::new().bold(), &format!("Timeline of {date} ({zone})")),
         String::new(),
     ];
     if rows.is_empty() {
