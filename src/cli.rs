@@ -50,6 +50,20 @@ pub enum Command {
     Context(ContextArgs),
     /// Re-infer streams and re-allocate time (tt sync does this for what is new)
     Recompute(RecomputeArgs),
+    /// Report tracked time by tag, stream, machine and day (default: this week)
+    Report(ReportArgs),
+    /// Today's report (tt report --day)
+    Today(ReportOptions),
+    /// Yesterday's report (tt report --last-day)
+    Yesterday(ReportOptions),
+    /// This week's report (tt report --week)
+    Week(ReportOptions),
+    /// One day drawn on an hour axis: a row per stream, direct and delegated time
+    Timeline(TimelineArgs),
+    /// Identity, database, last events, sync state per machine, warnings
+    Status(StatusArgs),
+    /// Check the installation (identity, hooks, permissions, database); exit 1 on a failure
+    Doctor(DoctorArgs),
     /// Print this machine's events as JSONL (the sync wire format) on stdout
     Export(ExportArgs),
     /// Read JSONL events (or whole exports) from stdin into the database
@@ -308,4 +322,85 @@ pub struct HookArgs {
 pub enum HookCommand {
     /// Print the tmux hooks that record pane focus and scrolling; source the output from tmux.conf
     Tmux,
+}
+
+/// Which period a report covers (one of these; default: this week).
+#[derive(Debug, Args)]
+#[group(id = "period", multiple = false)]
+pub struct PeriodArgs {
+    /// Today
+    #[arg(long)]
+    pub day: bool,
+    /// Yesterday
+    #[arg(long)]
+    pub last_day: bool,
+    /// This week, Monday to Sunday (the default)
+    #[arg(long)]
+    pub week: bool,
+    /// Last week
+    #[arg(long)]
+    pub last_week: bool,
+    /// This calendar month
+    #[arg(long)]
+    pub month: bool,
+    /// Last calendar month
+    #[arg(long)]
+    pub last_month: bool,
+    /// First local date of a range (YYYY-MM-DD); needs --end
+    #[arg(long, value_name = "DATE", requires = "end")]
+    pub start: Option<String>,
+}
+
+/// Filters and output format shared by tt report and its shortcuts.
+#[derive(Debug, Args)]
+pub struct ReportOptions {
+    /// Only this machine's time (id, id prefix or label); repeatable
+    #[arg(long, value_name = "ID|LABEL")]
+    pub machine: Vec<String>,
+    /// Only streams with this tag; repeatable (a stream with any of them counts)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Print JSON: {period, timezone, total_ms, direct_ms, delegated_ms, unassigned_ms,
+    /// by_tag, untagged, by_machine, by_day, streams}
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV, one row per day and stream: date, machine, stream, tags, direct_ms,
+    /// delegated_ms, total_ms
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// Local date a --start range stops before (excluded)
+    #[arg(long, value_name = "DATE", requires = "start")]
+    pub end: Option<String>,
+    #[command(flatten)]
+    pub options: ReportOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The local date to draw (YYYY-MM-DD; default today)
+    #[arg(long, value_name = "DATE")]
+    pub day: Option<String>,
+    /// Only this machine (id, id prefix or label); repeatable
+    #[arg(long, value_name = "ID|LABEL")]
+    pub machine: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON: {machine, database, sources, machines, warnings}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also connect to each configured remote over ssh and check its tt
+    #[arg(long)]
+    pub remotes: bool,
 }

@@ -4,6 +4,7 @@ pub mod assign;
 pub mod completions;
 pub mod config;
 pub mod context;
+pub mod doctor;
 pub mod events;
 pub mod export;
 pub mod hook;
@@ -13,9 +14,12 @@ pub mod ingest_sessions;
 pub mod init;
 pub mod machines;
 pub mod recompute;
+pub mod report;
+pub mod status;
 pub mod streams;
 pub mod sync;
 pub mod tag;
+pub mod timeline;
 
 use std::path::PathBuf;
 
@@ -24,6 +28,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, config_file_path};
 use crate::paths::Paths;
+use crate::report::period::Spec;
 
 /// What every command gets: resolved directories and the merged configuration.
 pub struct Ctx {
@@ -109,6 +114,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Unassign(args) => assign::run_unassign(&args, &ctx),
         Command::Context(args) => context::run(&args, &ctx),
         Command::Recompute(args) => recompute::run(&args, &ctx),
+        Command::Report(args) => report::run(&args, &ctx),
+        Command::Today(options) => report::shortcut(Spec::Day, &options, &ctx),
+        Command::Yesterday(options) => report::shortcut(Spec::LastDay, &options, &ctx),
+        Command::Week(options) => report::shortcut(Spec::Week, &options, &ctx),
+        Command::Timeline(args) => timeline::run(&args, &ctx),
+        Command::Status(args) => status::run(&args, &ctx),
+        Command::Doctor(args) => doctor::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }

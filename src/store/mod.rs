@@ -4,6 +4,7 @@ pub mod corrections;
 pub mod events;
 pub mod import;
 pub mod machines;
+pub mod report;
 pub mod schema;
 pub mod sessions;
 pub mod streams;
@@ -65,6 +66,34 @@ impl Store {
             return Ok(None);
         }
         Store::open(path).map(Some)
+    }
+
+    /// Opens an existing database read-only; `None` when there is none. Reports use it:
+    /// they never write, so they can run while a sync holds the write lock.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|err| describe_sqlite_error(err.into(), path))?;
+        if version != SCHEMA_VERSION {
+            bail!(
+                "database {} has schema version {version} but this tt needs schema version \
+                 {SCHEMA_VERSION}; move it aside (mv {0} {0}.old) and run 'tt sync' to rebuild it",
+                path.display()
+            );
+        }
+        Ok(Some(Store {
+            conn,
+            path: path.to_path_buf(),
+        }))
     }
 
     fn check_or_create(&self, existed: bool) -> Result<()> {
