@@ -285,6 +285,13 @@ fn uuid_v4(rng: &mut fastrand::Rng) -> String {
         .to_string()
 }
 
+/// The part of `total` that falls in `[from, to)` of a range of length `all`: cutting
+/// a range into consecutive slices cuts `total` into parts that add up to it.
+fn slice(total: u64, from: u64, to: u64, all: u64) -> u64 {
+    let at = |w: u64| (u128::from(total) * u128::from(w) / u128::from(all)) as u64;
+    at(to) - at(from)
+}
+
 /// Part `index` of `total` cut in `parts` nearly equal parts that add up to `total`.
 fn part(total: u64, index: usize, parts: usize) -> u64 {
     total / parts as u64 + u64::from((index as u64) < total % parts as u64)
@@ -442,8 +449,7 @@ impl<'a> MachineGen<'a> {
         let all: u64 = weights.iter().sum();
         let before: u64 = weights[..day as usize].iter().sum();
         let upto = before + weights[day as usize];
-        let cut = |w: u64| (u128::from(total) * u128::from(w) / u128::from(all)) as u64;
-        cut(upto) - cut(before)
+        slice(total, before, upto, all)
     }
 
     fn day(&mut self, day: u32) -> Day {
@@ -484,8 +490,7 @@ impl<'a> MachineGen<'a> {
             let mut spans: Vec<(i64, i64)> = Vec::new();
             let mut before = 0u64;
             for weight in weights {
-                let cut = |w: u64| (u128::from(agent_budget) * u128::from(w) / u128::from(all)) as u64;
-                let share = cut(before + weight) - cut(before);
+                let share = slice(agent_budget, before, before + weight, all);
                 before += weight;
                 let at = self.session_start(&segments, &spans);
                 let mut session = self.session(&segments, at, share, midnight + 23 * HOUR);
@@ -647,8 +652,7 @@ impl<'a> MachineGen<'a> {
         let mut last_at = i64::MIN;
         for segment in work {
             let length = segment.end - segment.start;
-            let cut = |w: i64| (i128::from(count) * i128::from(w) / i128::from(total)) as u64;
-            let n = cut(before + length) - cut(before);
+            let n = slice(count, before as u64, (before + length) as u64, total as u64);
             before += length;
             if n == 0 {
                 continue;
