@@ -7,19 +7,16 @@
 //!   appending a line of the same size as tt's event.
 //!
 //! Then, in process, what each step of the ingest path costs, including the
-//! configuration load that the path skips.
-//!
-//!     cargo build --release --bin tt --example bench_ingest
-//!     target/release/examples/bench_ingest [--runs N] [--tt PATH]
+//! configuration load that the path skips (on stderr).
 //!
 //! `cargo build-static` (an alias in .cargo/config.toml) links glibc statically into
 //! target/release/tt, which is how tt should ship: dynamic loading is most of what a
 //! hook costs beyond the process spawn.
 
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use std::{env, fs};
 
 use clap::Parser;
 use tt::capture::{self, ClientAction, Observed, TmuxActivity};
@@ -29,35 +26,16 @@ use tt::event::Timestamp;
 use tt::machine::Machine;
 use tt::paths::Paths;
 
+use crate::Ctx;
+use crate::measure::{Row, Table, duration, median, percentile};
+
 /// Goals of the issue: one ingest at most this many times each baseline (medians).
 const GOAL_VS_PRINTF: f64 = 1.5;
 const GOAL_VS_TRUE: f64 = 2.0;
 
-fn main() {
-    let mut runs = 300usize;
-    let mut tt = None;
-    let mut args = env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
-            "--tt" => tt = args.next().map(PathBuf::from),
-            other => panic!("unknown argument {other:?}; usage: bench_ingest [--runs N] [--tt PATH]"),
-        }
-    }
-    // target/<profile>/examples/bench_ingest -> target/<profile>/tt
-    let tt = tt.unwrap_or_else(|| {
-        let exe = env::current_exe().expect("path of this benchmark");
-        exe.parent()
-            .and_then(Path::parent)
-            .expect("target directory")
-            .join("tt")
-    });
-    assert!(
-        tt.is_file(),
-        "{} does not exist: cargo build --release --bin tt",
-        tt.display()
-    );
-
+pub fn run(ctx: &Ctx, table: &mut Table) {
+    let runs = ctx.scale(300, 30);
+    let tt = ctx.tt.as_path();
     let tmp = tempfile::tempdir().expect("temporary directory");
     let root = tmp.path();
     let env = [
@@ -76,7 +54,7 @@ fn main() {
             .stderr(Stdio::null());
         cmd
     };
-    let status = command(&tt).arg("init").status().expect("run tt init");
+    let status = command(tt).arg("init").status().expect("run tt init");
     assert!(status.success(), "tt init failed");
 
     // A realistic pane: a few levels deep in a repository with an origin remote.
@@ -97,7 +75,7 @@ fn main() {
     // As the hooks call them. A distinct pane (pane focus) or server (client events,
     // debounced per action and server) each time: every call appends, none is debounced.
     let ingest = |pane: usize| {
-        let mut cmd = command(&tt);
+        let mut cmd = command(tt);
         cmd.args(["ingest", "pane-focus", &format!("--pane=%{pane}")])
             .arg(format!("--cwd={}", cwd.display()))
             .args(["--session=main", "--window=1"])
@@ -105,7 +83,7 @@ fn main() {
         cmd
     };
     let client = |server: usize| {
-        let mut cmd = command(&tt);
+        let mut cmd = command(tt);
         cmd.args(["ingest", "client", "--action=focus_out", "--pane=%1"])
             .arg(format!("--cwd={}", cwd.display()))
             .args(["--session=main", "--window=1"])
@@ -156,58 +134,71 @@ fn main() {
     let lines = fs::read_to_string(&log).unwrap().lines().count();
     assert_eq!(lines, 1 + 2 * (20 + runs), "every ingest appended one line");
 
-    println!("one tmux hook, {runs} runs each, interleaved; event line {line_len} bytes");
+    eprintln!("  {runs} runs each, interleaved; event line {line_len} bytes");
     let [t_true, t_printf, t_focus, t_client] = &mut samples;
-    let m_true = stats("/bin/true", t_true);
-    let m_printf = stats("sh printf >>", t_printf);
-    let m_focus = stats("tt ingest pane-focus", t_focus);
-    let m_client = stats("tt ingest client", t_client);
-    for (name, median) in [("pane-focus", m_focus), ("client", m_client)] {
-        let vs_printf = median.as_secs_f64() / m_printf.as_secs_f64();
-        let vs_true = median.as_secs_f64() / m_true.as_secs_f64();
-        println!(
-            "{name:<10} ratio tt / printf = {vs_printf:.2} (goal <= {GOAL_VS_PRINTF}: {}), \
-             tt / true = {vs_true:.2} (goal <= {GOAL_VS_TRUE}: {})",
-            verdict(vs_printf <= GOAL_VS_PRINTF),
-            verdict(vs_true <= GOAL_VS_TRUE)
+    let (m_true, m_printf) = (spread("/bin/true", t_true), spread("sh printf >>", t_printf));
+    let build = if is_static(tt) {
+        "static binary"
+    } else {
+        "dynamically linked binary"
+    };
+    for (command, samples) in [("pane-focus", t_focus), ("client", t_client)] {
+        let m_tt = spread(&format!("tt ingest {command}"), samples);
+        let vs_printf = m_tt.as_secs_f64() / m_printf.as_secs_f64();
+        let vs_true = m_tt.as_secs_f64() / m_true.as_secs_f64();
+        table.add(
+            Row::new(
+                format!("one tmux hook, `tt ingest {command}` end to end ({build}, {runs} runs)"),
+                duration(m_tt),
+            )
+            .baseline(
+                format!(
+                    "`sh -c 'printf >> log'`: {}; `/bin/true`: {}",
+                    duration(m_printf),
+                    duration(m_true)
+                ),
+                format!("{vs_printf:.2}x printf, {vs_true:.2}x true"),
+            )
+            .goal(
+                format!("≤ {GOAL_VS_PRINTF}x printf, ≤ {GOAL_VS_TRUE}x true"),
+                vs_printf <= GOAL_VS_PRINTF && vs_true <= GOAL_VS_TRUE,
+            ),
         );
     }
 
     in_process_steps(root, &cwd);
 }
 
-/// Prints and returns the median; also the 10th and 90th percentiles.
-fn stats(name: &str, samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    let pick = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    let median = pick(0.5);
-    println!(
-        "{name:<22} median {:>7.3} ms   p10 {:>7.3} ms   p90 {:>7.3} ms",
-        ms(median),
-        ms(pick(0.1)),
-        ms(pick(0.9))
+/// Prints the median with the 10th and 90th percentiles; returns the median.
+fn spread(name: &str, samples: &mut [Duration]) -> Duration {
+    let (p10, p90) = (percentile(samples, 0.1), percentile(samples, 0.9));
+    let m = median(samples);
+    eprintln!(
+        "  {name:<22} median {}   p10 {}   p90 {}",
+        duration(m),
+        duration(p10),
+        duration(p90)
     );
-    median
+    m
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+/// Whether the binary has no program interpreter (the dynamic loader), i.e. was
+/// linked statically.
+fn is_static(binary: &Path) -> bool {
+    let head = fs::read(binary).map(|bytes| bytes[..bytes.len().min(4096)].to_vec());
+    head.is_ok_and(|head| memchr::memmem::find(&head, b"ld-linux").is_none())
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok { "met" } else { "MISSED" }
-}
-
-/// The steps of `tt ingest pane-focus` (and `client`) inside one process, each repeated.
+/// The steps of `tt ingest pane-focus` (and `client`) inside one process, each
+/// repeated (stderr).
 fn in_process_steps(root: &Path, cwd: &Path) {
-    // SAFETY: single-threaded at this point; the variables only steer Paths::from_env.
-    unsafe {
-        env::set_var("HOME", root.join("home"));
-        env::set_var("XDG_CONFIG_HOME", root.join("config"));
-        env::set_var("XDG_DATA_HOME", root.join("data"));
-        env::set_var("XDG_STATE_HOME", root.join("state"));
-    }
-    let paths = Paths::from_env().unwrap();
+    // The same directories the subprocesses used, without touching this process's
+    // environment.
+    let paths = Paths {
+        config_dir: root.join("config/tt"),
+        data_dir: root.join("data/tt"),
+        state_dir: root.join("state/tt"),
+    };
     let config_file = paths.config_file();
     fs::create_dir_all(&paths.config_dir).unwrap();
     fs::write(
@@ -217,7 +208,7 @@ fn in_process_steps(root: &Path, cwd: &Path) {
     .unwrap();
     let machine = Machine::require(&paths).unwrap();
 
-    println!("\nin process, median of 2000 (the ingest path skips the configuration load):");
+    eprintln!("  in process, median of 2000 (the ingest path skips the configuration load):");
     let argv = [
         "tt",
         "ingest",
@@ -282,9 +273,8 @@ fn step(name: &str, mut f: impl FnMut()) {
             start.elapsed()
         })
         .collect();
-    samples.sort();
-    println!(
-        "  {name:<32} {:>8.1} us",
-        samples[samples.len() / 2].as_secs_f64() * 1e6
+    eprintln!(
+        "    {name:<32} {:>8.1} us",
+        median(&mut samples).as_secs_f64() * 1e6
     );
 }
