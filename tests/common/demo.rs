@@ -21,8 +21,6 @@ use tt::event::{Event, Timestamp, kind, source};
 pub const NOW: &str = "2026-02-13T18:00:00Z";
 /// The zone the demo's reports are read in.
 pub const TZ: &str = "UTC";
-/// The busiest day, shown with `tt timeline`.
-pub const BUSIEST_DAY: &str = "2026-02-12";
 
 /// One machine of the demo: a home directory of its own.
 pub struct Machine {
@@ -194,8 +192,27 @@ impl Demo {
         self.step(mode, &mut t, &["tag", "acme-web", "client:acme"], "");
         self.step(mode, &mut t, &["tag", "spotter@devbox", "oss"], "");
         self.step(mode, &mut t, &["tag", "spotter@gpu-server", "oss"], "");
-        self.step(mode, &mut t, &["streams"], "");
+        self.step(mode, &mut t, &["report", "--week"], "");
+        let busiest = self.busiest_day();
+        self.step(
+            mode,
+            &mut t,
+            &["timeline", "--day", &busiest],
+            "   # the busiest day: where the numbers come from",
+        );
         t
+    }
+
+    /// The day of the week with the most tracked time.
+    pub fn busiest_day(&self) -> String {
+        let report: serde_json::Value =
+            serde_json::from_str(&self.must(&self.hub, &["report", "--week", "--json"])).unwrap();
+        let days = report["by_day"].as_array().unwrap();
+        let busiest = days
+            .iter()
+            .max_by_key(|d| d["total_ms"].as_i64().unwrap())
+            .unwrap();
+        busiest["date"].as_str().unwrap().to_string()
     }
 
     /// Where things are and what to do next, for the end of the demo.
@@ -294,6 +311,31 @@ fn week_of(label: &str, id: &str) -> Vec<Event> {
                 e.cwd = Some(acme_web.clone());
                 e.git_project = Some("acme-web".into());
                 events.push(e);
+            }
+        }
+        if label == "build-box" {
+            // Two agents work on acme-api in parallel each morning while you are on
+            // devbox: they count once for the stream.
+            for (session, from, to) in [("build-a", 9 * 60, 11 * 60 + 30), ("build-b", 10 * 60, 12 * 60)] {
+                let session = format!("{session}-{day}");
+                let mut minute = from;
+                let mut k = 0;
+                while minute <= to {
+                    let mut e = Event::new(
+                        id,
+                        source::AGENT,
+                        kind::AGENT_TOOL_USE,
+                        at(0, minute),
+                        &format!("{session}:{k}"),
+                    );
+                    e.agent = Some("claude-code".into());
+                    e.session_id = Some(session.clone());
+                    e.cwd = Some(acme_api.clone());
+                    e.tool = Some(["Read", "Edit", "Bash"][k % 3].into());
+                    events.push(e);
+                    minute += 2 + (k as i64 * 5 + day) % 5;
+                    k += 1;
+                }
             }
         }
         if label == "laptop" {
