@@ -471,6 +471,7 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
     };
 
     // 2. Decide streams.
+    let stored_spans = stored_spans(tx)?;
     let mut decided: Vec<u32> = Vec::with_capacity(loaded.rows.len());
     let mut updates: Vec<(i64, u32, &'static str)> = Vec::new();
     let mut touched: BTreeSet<u32> = BTreeSet::new();
@@ -486,7 +487,7 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
             continue;
         }
         outcome.inferred += 1;
-        let (old, old_user, rowid) = (row.stored, row.stored_user, row.rowid);
+        let (old, old_user, rowid, row_at) = (row.stored, row.stored_user, row.rowid, row.at);
         let user = match user_decision(row, &loaded, corrections) {
             Some(stream) => Some(loaded.streams.get(&stream)),
             None => None,
@@ -512,7 +513,15 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
             if old != stream {
                 outcome.changed += 1;
                 if old != NONE {
-                    lost.insert(old);
+                    // Only an event at the edge of its old stream's span moves the span.
+                    let edge = loaded
+                        .streams
+                        .name(old)
+                        .and_then(|id| stored_spans.get(id))
+                        .is_none_or(|&(first, last)| row_at == first || row_at == last);
+                    if edge {
+                        lost.insert(old);
+                    }
                     touched.insert(old);
                 }
                 if stream != NONE {
@@ -622,6 +631,28 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
     };
     outcome.streams = refresh_streams(tx, &touched, &keys, corrections, &spans)?;
     Ok(outcome)
+}
+
+/// First and last event of every stored stream.
+fn stored_spans(tx: &Transaction) -> Result<HashMap<String, (Millis, Millis)>> {
+    let mut stmt = tx.prepare("SELECT id, created_at, updated_at FROM streams")?;
+    let mut spans = HashMap::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let parse = |i: usize| -> Option<Millis> {
+            r.get_ref(i)
+                .ok()?
+                .as_str()
+                .ok()?
+                .parse::<Timestamp>()
+                .ok()
+                .map(Timestamp::as_millis)
+        };
+        if let (Some(first), Some(last)) = (parse(1), parse(2)) {
+            spans.insert(r.get(0)?, (first, last));
+        }
+    }
+    Ok(spans)
 }
 
 /// For each interned index, its rank among the interned strings in sorted order.
