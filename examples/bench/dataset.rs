@@ -172,6 +172,7 @@ impl Workspace {
         let db = self.database();
         remove_database(&db);
         fs::copy(from, &db).unwrap();
+        settle();
     }
 
     /// Copies this home's database to `to` as one file (the WAL folded in first),
@@ -185,6 +186,13 @@ impl Workspace {
         fs::copy(&db, &partial).unwrap();
         fs::rename(&partial, to).unwrap();
     }
+}
+
+/// Writes every dirty page out (sync(2)), so that writing back a copied or recomputed
+/// database does not slow down whatever is measured next.
+pub fn settle() {
+    // SAFETY: sync has no arguments and cannot fail.
+    unsafe { libc::sync() };
 }
 
 fn remove_database(db: &Path) {
