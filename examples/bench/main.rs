@@ -18,8 +18,12 @@ mod common;
 mod fleet_gen;
 
 mod claude;
+mod corrections;
+mod dataset;
 mod ingest;
 mod measure;
+mod recompute;
+mod report;
 mod sync;
 mod wire;
 
@@ -71,12 +75,27 @@ const BENCHMARKS: &[Benchmark] = &[
         about: "tt sync through a real local sshd against ssh alone",
         run: sync::run,
     },
+    Benchmark {
+        name: "recompute",
+        about: "tt recompute of 1M events (first, steady, after a sync) against a sqlite3 scan",
+        run: recompute::run,
+    },
+    Benchmark {
+        name: "report",
+        about: "tt report of a week and of 9 days of 1M events against a sqlite3 scan",
+        run: report::run,
+    },
+    Benchmark {
+        name: "corrections",
+        about: "assign/unassign/merge/rename against a sync's recompute and a full one",
+        run: corrections::run,
+    },
 ];
 
 fn usage() -> String {
     let mut text = String::from("usage: bench [--quick] [NAME...]   (no NAME: all)\n\nbenchmarks:\n");
     for b in BENCHMARKS {
-        text.push_str(&format!("  {:<8} {}\n", b.name, b.about));
+        text.push_str(&format!("  {:<11} {}\n", b.name, b.about));
     }
     text
 }

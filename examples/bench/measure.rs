@@ -2,6 +2,7 @@
 //! the entry point prints.
 
 use std::fmt::Write as _;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long `f` takes once.
@@ -139,4 +140,36 @@ impl Table {
         }
         out
     }
+}
+
+/// Runs `command` to completion (stdout to /dev/null) and returns its wall time and
+/// the peak resident set of that child in bytes (`ru_maxrss` of wait4's rusage, which
+/// counts that process alone). Panics when it fails.
+// wait4 reaps the child, which std's Child does not know about.
+#[allow(clippy::zombie_processes)]
+pub fn run_measured(command: &mut Command) -> (Duration, u64) {
+    let started = Instant::now();
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    assert_eq!(waited, pid, "wait4 on {command:?} failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed"
+    );
+    // Linux reports ru_maxrss in KiB.
+    (elapsed, usage.ru_maxrss as u64 * 1024)
+}
+
+/// `23 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.0} MB", bytes as f64 / 1e6)
 }

@@ -2,14 +2,12 @@
 //! `rename` as the library applies them (resolve, store, recompute from the earliest
 //! event they move), against two baselines measured on the same database in the same
 //! run: the incremental recompute a sync makes after an hour of new events, and a full
-//! `tt recompute --all`.
+//! recompute (`tt recompute --all`).
 //!
-//! The data: 4 machines, 30 working days of 8 hours, a pane focus every 20 s rotating
-//! over 6 projects per machine, and an agent session of tool uses each hour. Each
-//! measured correction runs in a transaction that is rolled back, so every run does
-//! the same work.
-//!
-//!     cargo run --release --example bench_corrections [-- DAYS RUNS]
+//! Its own data set, smaller than the shared one: 4 machines, 30 working days of 7
+//! hours, a pane focus every 20 s rotating over 6 projects per machine, and an agent
+//! session of tool uses each hour. Each measured correction runs in a transaction that
+//! is rolled back, so every run does the same work.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +17,9 @@ use tt::store::Store;
 use tt::streams::allocate::Params;
 use tt::streams::apply::{Request, SelectorRequest, apply};
 use tt::streams::recompute::{Scope, recompute};
+
+use crate::Ctx;
+use crate::measure::{Row, Table, duration, median, ratio, thousands};
 
 const MACHINES: [&str; 4] = [
     "a0000000-0000-4000-8000-000000000001",
@@ -81,15 +82,6 @@ fn insert(store: &mut Store, events: &[Event]) {
     tx.commit().unwrap();
 }
 
-fn median(mut xs: Vec<Duration>) -> Duration {
-    xs.sort();
-    xs[xs.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 /// Applies `request` in a transaction that is rolled back; returns the time taken.
 fn correction(store: &mut Store, request: &Request) -> Duration {
     let now: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
@@ -101,10 +93,9 @@ fn correction(store: &mut Store, request: &Request) -> Duration {
     took
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let days: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(30);
-    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+pub fn run(ctx: &Ctx, table: &mut Table) {
+    let days: i64 = ctx.scale(30, 8);
+    let runs: usize = ctx.scale(5, 1);
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("tt.db")).unwrap();
     let mut all = Vec::new();
@@ -114,10 +105,8 @@ fn main() {
     insert(&mut store, &all);
     let none = tt::streams::load_corrections(&store.conn).unwrap();
     recompute(&mut store, Scope::All, &PARAMS, &none).unwrap();
-    println!(
-        "{} events, {days} days, 4 machines, {runs} runs each (medians)",
-        all.len()
-    );
+    let events = thousands(all.len() as u64);
+    eprintln!("  {events} events, {days} days, 4 machines, {runs} runs each (medians)");
 
     // Baseline 1: a sync's recompute after one more hour of events (rolled back each run).
     let hour = day_events(days - 1, 7 * 3_600_000, 8 * 3_600_000);
@@ -138,15 +127,22 @@ fn main() {
         recompute(&mut store, Scope::All, &PARAMS, &none).unwrap();
         full.push(start.elapsed());
     }
-    let (sync, full) = (median(sync), median(full));
-    println!("baseline: sync recompute of 1 new hour   {:>10}", ms(sync));
-    println!("baseline: recompute --all                 {:>10}", ms(full));
+    let (sync, full) = (median(&mut sync), median(&mut full));
+    table.add(
+        Row::new(
+            format!(
+                "corrections (library, {events} events of 4 machines over {days} days): a sync's recompute of 1 new hour"
+            ),
+            duration(sync),
+        )
+        .baseline(format!("a full recompute: {}", duration(full)), ratio(sync, full)),
+    );
 
     let last_day = base() + (days - 1) * DAY;
     let at = |ms: i64| Timestamp::from_millis(ms).to_string();
     let cases: Vec<(&str, Request)> = vec![
         (
-            "assign the last hour, one machine",
+            "`tt assign` of the last hour on one machine",
             Request::Assign {
                 stream: Some("proj0-1".into()),
                 selector: SelectorRequest::Range {
@@ -158,7 +154,7 @@ fn main() {
             },
         ),
         (
-            "assign a session of the last day",
+            "`tt assign` of a session of the last day",
             Request::Assign {
                 stream: Some("proj0-1".into()),
                 selector: SelectorRequest::Session {
@@ -168,7 +164,7 @@ fn main() {
             },
         ),
         (
-            "unassign a range a week back",
+            "`tt unassign` of an hour a week back",
             Request::Assign {
                 stream: None,
                 selector: SelectorRequest::Range {
@@ -180,14 +176,14 @@ fn main() {
             },
         ),
         (
-            "merge two streams (whole history)",
+            "`tt streams merge` of two streams (whole history)",
             Request::Merge {
                 into: "proj0-1".into(),
                 from: vec!["proj0-2".into()],
             },
         ),
         (
-            "rename",
+            "`tt streams rename`",
             Request::Rename {
                 stream: "proj0-1".into(),
                 name: "acme".into(),
@@ -195,13 +191,11 @@ fn main() {
         ),
     ];
     for (name, request) in &cases {
-        let times: Vec<Duration> = (0..runs).map(|_| correction(&mut store, request)).collect();
-        let t = median(times);
-        println!(
-            "{name:<40} {:>10}  {:>5.2}x sync  {:>5.2}x --all",
-            ms(t),
-            t.as_secs_f64() / sync.as_secs_f64(),
-            t.as_secs_f64() / full.as_secs_f64()
-        );
+        let mut times: Vec<Duration> = (0..runs).map(|_| correction(&mut store, request)).collect();
+        let t = median(&mut times);
+        table.add(Row::new(*name, duration(t)).baseline(
+            "the sync's recompute; the full one",
+            format!("{} sync, {} full", ratio(t, sync), ratio(t, full)),
+        ));
     }
 }
