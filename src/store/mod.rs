@@ -72,6 +72,7 @@ impl Store {
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if version == SCHEMA_VERSION {
             self.set_pragmas()?;
+            self.conn.execute_batch(schema::DESTINATIONS)?;
             return Ok(());
         }
         if version == 0 && tables == 0 {
@@ -80,6 +81,7 @@ impl Store {
             self.set_pragmas()?;
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(schema::CREATE)?;
+            tx.execute_batch(schema::DESTINATIONS)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             return Ok(());
