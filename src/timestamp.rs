@@ -19,8 +19,9 @@ pub struct Timestamp(i64);
 impl Timestamp {
     /// `0000-01-01T00:00:00.000Z`: the earliest instant with a four-digit year.
     pub const MIN: Timestamp = Timestamp(-62_167_219_200_000);
-    /// `9999-12-31T23:59:59.999Z`.
-    pub const MAX: Timestamp = Timestamp(253_402_300_799_999);
+    /// `9999-12-30T22:00:00.000Z`: jiff's last whole millisecond (it keeps a margin
+    /// so that every offset's civil time stays within year 9999).
+    pub const MAX: Timestamp = Timestamp(253_402_207_200_000);
 
     pub fn now() -> Timestamp {
         Timestamp::from_jiff(jiff::Timestamp::now())
@@ -116,11 +117,8 @@ impl FromStr for Timestamp {
         let ts: jiff::Timestamp = s
             .parse()
             .map_err(|_| BadTimestamp(format!("timestamp {s:?} is not RFC 3339")))?;
-        Timestamp::try_from_millis(ts.as_millisecond()).ok_or_else(|| {
-            BadTimestamp(format!(
-                "timestamp {s:?} is out of range (years 0000 to 9999)"
-            ))
-        })
+        Timestamp::try_from_millis(ts.as_millisecond())
+            .ok_or_else(|| BadTimestamp(format!("timestamp {s:?} is out of range (years 0000 to 9999)")))
     }
 }
 
@@ -205,7 +203,7 @@ mod tests {
             "1970-01-01T00:00:00.000Z",
             "2024-02-29T23:59:59.999Z",
             "0000-01-01T00:00:00.000Z",
-            "9999-12-31T23:59:59.999Z",
+            "9999-12-30T22:00:00.000Z",
             "1969-12-31T23:59:59.999Z",
         ] {
             let ts: Timestamp = text.parse().unwrap();
@@ -213,7 +211,8 @@ mod tests {
             assert_eq!(ts, Timestamp::from_jiff(text.parse::<jiff::Timestamp>().unwrap()));
         }
         assert_eq!(Timestamp::MIN.to_string(), "0000-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59.999Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-30T22:00:00.000Z");
+        assert!("9999-12-31T23:59:59.999Z".parse::<Timestamp>().is_err());
     }
 
     #[test]
@@ -246,7 +245,11 @@ mod tests {
 
     #[test]
     fn a_leap_second_is_refused_not_moved() {
-        for text in ["2016-12-31T23:59:60Z", "2016-12-31T23:59:60.500Z", "2016-12-31t23:59:60z"] {
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.500Z",
+            "2016-12-31t23:59:60z",
+        ] {
             let err = text.parse::<Timestamp>().unwrap_err();
             assert!(err.0.contains("leap second"), "{text}: {err}");
         }

@@ -230,11 +230,7 @@ pub struct Spooled {
 /// with a header this version reads (with a UUID machine id) and end with an end
 /// record whose counts match, with no torn last line. The records themselves are
 /// checked by [`Validator`] when they are merged. `progress` gets (event lines, bytes).
-pub fn spool_export<R: Read>(
-    reader: R,
-    spool: File,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Spooled> {
+pub fn spool_export<R: Read>(reader: R, spool: File, progress: &mut dyn FnMut(u64, u64)) -> Result<Spooled> {
     let mut tee = Tee {
         inner: reader,
         out: BufWriter::with_capacity(256 * 1024, spool),
@@ -395,9 +391,9 @@ impl Validator {
                 Verdict::Header
             }
             Record::Event(event) => match &self.machine_id {
-                Some(expected) if event.machine_id() != Some(expected.as_str()) => Verdict::Reject(
-                    format!("event id is not prefixed with the header's machine id {expected}"),
-                ),
+                Some(expected) if event.machine_id() != Some(expected.as_str()) => Verdict::Reject(format!(
+                    "event id is not prefixed with the header's machine id {expected}"
+                )),
                 _ => Verdict::Event,
             },
             Record::Session(session) => match &self.machine_id {
@@ -407,9 +403,7 @@ impl Validator {
                         machine_id: machine_id.clone(),
                     }
                 }
-                None => Verdict::Reject(
-                    "agent session record without a header naming its machine".into(),
-                ),
+                None => Verdict::Reject("agent session record without a header naming its machine".into()),
             },
             Record::End(_) => Verdict::Skip,
         })
@@ -571,7 +565,10 @@ mod tests {
         let mut ours = Record::parse(&event(MID, 1)).unwrap();
         let mut theirs = Record::parse(&event(OTHER, 2)).unwrap();
         assert_eq!(validator.judge(&mut ours).unwrap(), Verdict::Event);
-        assert!(matches!(validator.judge(&mut theirs).unwrap(), Verdict::Reject(_)));
+        assert!(matches!(
+            validator.judge(&mut theirs).unwrap(),
+            Verdict::Reject(_)
+        ));
     }
 
     #[test]

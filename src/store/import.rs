@@ -175,7 +175,10 @@ pub fn ingest<R: BufRead + Send>(
                 if raw.is_empty() {
                     return Ok(());
                 }
-                let parsed: Vec<Parsed> = raw.into_par_iter().map(|(line, text)| parse(line, text)).collect();
+                let parsed: Vec<Parsed> = raw
+                    .into_par_iter()
+                    .map(|(line, text)| parse(line, text))
+                    .collect();
                 if tx.send(parsed).is_err() {
                     return Ok(()); // the writer failed; its error is reported
                 }
@@ -243,7 +246,9 @@ fn write(
                 };
                 match validator.judge(record).with_context(|| format!("line {line}"))? {
                     Verdict::Event => {
-                        let Record::Event(event) = &*record else { unreachable!("an event verdict") };
+                        let Record::Event(event) = &*record else {
+                            unreachable!("an event verdict")
+                        };
                         let machine = event.machine_id().expect("validated events have a prefix");
                         if !known_machines.contains(machine) {
                             machines::ensure(&tx, machine)?;
@@ -269,12 +274,16 @@ fn write(
                         intake.last_id = Some(event.id.clone());
                     }
                     Verdict::Session { machine_id } => {
-                        let Record::Session(session) = &*record else { unreachable!("a session verdict") };
+                        let Record::Session(session) = &*record else {
+                            unreachable!("a session verdict")
+                        };
                         sessions::upsert(&tx, &machine_id, session)?;
                         intake.summary.sessions += 1;
                     }
                     Verdict::Header => {
-                        let Record::Header(header) = &*record else { unreachable!("a header verdict") };
+                        let Record::Header(header) = &*record else {
+                            unreachable!("a header verdict")
+                        };
                         tx.execute(
                             "INSERT OR IGNORE INTO machines (machine_id, label, tt_version) VALUES (?1, ?2, ?3)",
                             params![header.machine_id, header.label, header.tt_version],
@@ -288,9 +297,9 @@ fn write(
                                 intake.last_id = Some(event.id.clone());
                                 payload.take().unwrap_or_default()
                             }
-                            Record::Session(session) => serde_json::to_string(
-                                &crate::wire::Tagged::AgentSession(session.clone()),
-                            )?,
+                            Record::Session(session) => {
+                                serde_json::to_string(&crate::wire::Tagged::AgentSession(session.clone()))?
+                            }
                             _ => String::new(),
                         };
                         quarantine.push(Rejected { line, reason, text })?;

@@ -363,15 +363,13 @@ fn fan_out(
                     progress.connecting(index);
                     let mut receiver = progress.receiver(index);
                     let result = match &job.source {
-                        Source::Remote { argv, .. } => {
-                            transfer::fetch_remote(
-                                argv,
-                                spool_dir,
-                                config.sync.timeout,
-                                cancel,
-                                &mut |events, bytes| receiver.update(events, bytes),
-                            )
-                        }
+                        Source::Remote { argv, .. } => transfer::fetch_remote(
+                            argv,
+                            spool_dir,
+                            config.sync.timeout,
+                            cancel,
+                            &mut |events, bytes| receiver.update(events, bytes),
+                        ),
                         Source::Local { machine, cursor } => transfer::fetch_local(
                             paths,
                             config,
@@ -497,14 +495,22 @@ fn merge_one(
     };
     let origin = format!("sync {}", alias.unwrap_or("this machine"));
     let mut quarantine = Quarantine::new(quarantine_file, &origin, Timestamp::now());
-    let merge = merge_remote(store, &batch, alias, &label, Timestamp::now(), &mut quarantine, cancel)
-        .map_err(|e| {
-            if cancel.load(Ordering::SeqCst) {
-                Failure::interrupted()
-            } else {
-                db(e)
-            }
-        })?;
+    let merge = merge_remote(
+        store,
+        &batch,
+        alias,
+        &label,
+        Timestamp::now(),
+        &mut quarantine,
+        cancel,
+    )
+    .map_err(|e| {
+        if cancel.load(Ordering::SeqCst) {
+            Failure::interrupted()
+        } else {
+            db(e)
+        }
+    })?;
     Ok(Merged {
         label,
         merge: Counts {

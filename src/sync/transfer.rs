@@ -66,12 +66,8 @@ impl Failure {
 /// the process, however the process ends.
 pub fn new_spool(dir: &Path) -> Result<File, Failure> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let failure = |e: std::io::Error| {
-        Failure::new(format!(
-            "cannot create a spool file in {}: {e}",
-            dir.display()
-        ))
-    };
+    let failure =
+        |e: std::io::Error| Failure::new(format!("cannot create a spool file in {}: {e}", dir.display()));
     crate::paths::ensure_private_dir(dir).map_err(|e| Failure::new(format!("{e:#}")))?;
     let path = dir.join(format!(
         ".tt-sync-{}-{}.spool",
@@ -175,7 +171,9 @@ pub fn fetch_remote(
         }),
         (_, Some(Stop::TimedOut)) => Err(fail(format!(
             "timed out after {} (sync.timeout)",
-            jiff::SignedDuration::try_from(timeout).map(|d| format!("{d:#}")).unwrap_or_else(|_| format!("{timeout:?}"))
+            jiff::SignedDuration::try_from(timeout)
+                .map(|d| format!("{d:#}"))
+                .unwrap_or_else(|_| format!("{timeout:?}"))
         ))),
         // The stream was complete and its counts matched: the data is good even if
         // the connection then ended badly.
@@ -384,7 +382,14 @@ mod tests {
             .map(String::from)
             .into();
         let started = Instant::now();
-        let err = fetch_remote(&argv, &std::env::temp_dir(), Duration::from_millis(300), &cancel, &mut |_, _| {}).unwrap_err();
+        let err = fetch_remote(
+            &argv,
+            &std::env::temp_dir(),
+            Duration::from_millis(300),
+            &cancel,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
         assert!(err.reason.starts_with("timed out"), "{err:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(err.stderr, ["waiting"]);
@@ -396,7 +401,14 @@ mod tests {
         // 4 MB of stderr, far more than a pipe buffer, then a bad header on stdout.
         let script = "head -c 4000000 /dev/zero | tr '\\0' 'e' >&2; echo >&2; echo done >&2; echo garbage";
         let argv: Vec<String> = ["sh", "-c", script].map(String::from).into();
-        let err = fetch_remote(&argv, &std::env::temp_dir(), Duration::from_secs(20), &cancel, &mut |_, _| {}).unwrap_err();
+        let err = fetch_remote(
+            &argv,
+            &std::env::temp_dir(),
+            Duration::from_secs(20),
+            &cancel,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
         assert!(!err.reason.starts_with("timed out"), "{err:?}");
         assert_eq!(err.stderr.last().map(String::as_str), Some("done"));
     }
@@ -407,7 +419,14 @@ mod tests {
         let argv: Vec<String> = ["sh", "-c", "echo 'tt: command not found' >&2; exit 127"]
             .map(String::from)
             .into();
-        let err = fetch_remote(&argv, &std::env::temp_dir(), Duration::from_secs(5), &cancel, &mut |_, _| {}).unwrap_err();
+        let err = fetch_remote(
+            &argv,
+            &std::env::temp_dir(),
+            Duration::from_secs(5),
+            &cancel,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
         assert!(
             err.reason.starts_with(
                 "the remote command was not found (exit status 127): tt: command not found; \
