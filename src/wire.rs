@@ -104,7 +104,18 @@ impl Record {
                 Tagged::End(e) => Record::End(e),
             });
         }
-        Event::from_json(line).map(|e| Record::Event(Box::new(e)))
+        match Event::from_json(line) {
+            Ok(event) => Ok(Record::Event(Box::new(event))),
+            // Another writer may order the keys differently: a line that is not an
+            // event but names a record is read as one.
+            Err(err) if line.contains("\"record\"") => match serde_json::from_str::<Tagged>(line) {
+                Ok(Tagged::Header(h)) => Ok(Record::Header(h)),
+                Ok(Tagged::AgentSession(s)) => Ok(Record::Session(s)),
+                Ok(Tagged::End(e)) => Ok(Record::End(e)),
+                Err(_) => Err(err),
+            },
+            Err(err) => Err(err),
+        }
     }
 }
 
