@@ -27,14 +27,11 @@ impl Timestamp {
         Timestamp::from_jiff(jiff::Timestamp::now())
     }
 
-    /// A timestamp computed by tt itself.
-    ///
-    /// # Panics
-    /// When `ms` is outside [`Timestamp::MIN`]..=[`Timestamp::MAX`]: that is a bug in
-    /// the caller, and writing it clamped would store a wrong time. Untrusted input goes
-    /// through [`Timestamp::try_from_millis`] or parsing.
+    /// A timestamp computed by tt itself (a window start, a test's clock). Results of
+    /// arithmetic past either end saturate there ("from the beginning of time");
+    /// input is never clamped: parsing and [`Timestamp::try_from_millis`] refuse it.
     pub fn from_millis(ms: i64) -> Timestamp {
-        Timestamp::try_from_millis(ms).expect("timestamp within years 0000 to 9999")
+        Timestamp(ms.clamp(Timestamp::MIN.0, Timestamp::MAX.0))
     }
 
     /// `None` when `ms` is outside the years 0000 to 9999.
@@ -48,8 +45,7 @@ impl Timestamp {
         self.0
     }
 
-    /// # Panics
-    /// Outside the years 0000 to 9999 (see [`Timestamp::from_millis`]).
+    /// Saturates like [`Timestamp::from_millis`] (jiff's clock cannot leave the range).
     pub fn from_jiff(ts: jiff::Timestamp) -> Timestamp {
         Timestamp::from_millis(ts.as_millisecond())
     }

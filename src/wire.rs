@@ -4,7 +4,7 @@
 //! for an event.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, Read, Write};
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
@@ -241,101 +241,157 @@ pub struct Spooled {
 /// with a header this version reads (with a UUID machine id) and end with an end
 /// record whose counts match, with no torn last line. The records themselves are
 /// checked by [`Validator`] when they are merged. `progress` gets (event lines, bytes).
-pub fn spool_export<R: Read>(reader: R, spool: File, progress: &mut dyn FnMut(u64, u64)) -> Result<Spooled> {
-    let mut tee = Tee {
-        inner: reader,
-        out: BufWriter::with_capacity(256 * 1024, spool),
-    };
-    let mut lines = Lines::new(BufReader::with_capacity(256 * 1024, &mut tee));
-    let mut header: Option<Header> = None;
-    let mut event_lines = 0u64;
-    let mut sessions = 0u64;
-    let mut end: Option<End> = None;
-    while let Some((line_no, line, complete)) = lines.next_line()? {
-        if end.is_some() {
-            bail!("the export has data after its end record (line {line_no})");
-        }
-        let text = match line {
-            _ if !complete => bail!("the export was cut off in the middle of line {line_no}"),
-            Line::Text(text) => text,
-            Line::Bad(reason, _) => {
-                if header.is_none() {
-                    bail!("the remote did not send a tt export header (line 1: {reason})");
-                }
-                event_lines += 1;
-                continue;
-            }
+///
+/// This runs while the bytes arrive, so it stays cheap: the stream is written out in
+/// the blocks it was read in, and a line is only looked at through its first bytes
+/// (records are kept whole, events are only counted).
+pub fn spool_export<R: Read>(
+    mut reader: R,
+    mut spool: File,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Spooled> {
+    let mut framing = Framing::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut bytes = 0u64;
+    let mut next_report = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("cannot read the export"),
         };
-        if header.is_none() {
-            match Record::parse(text) {
-                Ok(Record::Header(h)) => {
-                    check_header(&h)?;
-                    header = Some(h);
-                    continue;
-                }
-                _ => bail!(
-                    "the remote did not start with a tt export header (got {:?}); is tt installed there and recent?",
-                    shorten(&printable(text), 80)
-                ),
-            }
+        let chunk = &buf[..n];
+        spool
+            .write_all(chunk)
+            .context("cannot write the transfer's spool file")?;
+        bytes += n as u64;
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', chunk) {
+            framing.extend(&chunk[start..newline]);
+            framing.end_line()?;
+            start = newline + 1;
         }
-        if text.starts_with("{\"record\":\"end\"") {
-            match Record::parse(text) {
-                Ok(Record::End(e)) => end = Some(e),
-                _ => event_lines += 1, // a bad record: rejected at the merge
-            }
-        } else if text.starts_with("{\"record\":\"agent_session\"") {
-            sessions += 1;
-        } else if text.starts_with("{\"record\":\"header\"") {
-            bail!("the export has a second header at line {line_no}");
-        } else {
-            event_lines += 1;
-            if event_lines.is_multiple_of(4096) {
-                progress(event_lines, lines.bytes);
-            }
+        framing.extend(&chunk[start..]);
+        if framing.events >= next_report {
+            progress(framing.events, bytes);
+            next_report = framing.events + 4096;
         }
     }
-    progress(event_lines, lines.bytes);
-    drop(lines);
-    let Some(header) = header else {
+    if framing.len > 0 {
+        bail!(
+            "the export was cut off in the middle of line {}",
+            framing.line_no + 1
+        );
+    }
+    progress(framing.events, bytes);
+    let Some(header) = framing.header else {
         bail!("the remote sent no output; is tt installed there (sync.remote_command)?");
     };
-    let Some(end) = end else {
+    let Some(end) = framing.end else {
         bail!("the export ended without its end record: the transfer was cut off");
     };
-    if end.events != event_lines || end.sessions != sessions {
+    if end.events != framing.events || end.sessions != framing.sessions {
         bail!(
             "the export announced {} events and {} sessions but {} and {} arrived",
             end.events,
             end.sessions,
-            event_lines,
-            sessions
+            framing.events,
+            framing.sessions
         );
     }
-    let spool = tee
-        .out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .context("cannot write the transfer's spool file")?;
     Ok(Spooled {
         header,
         spool,
-        events: event_lines,
-        sessions,
+        events: framing.events,
+        sessions: framing.sessions,
     })
 }
 
-/// A reader that writes what it reads to `out`.
-struct Tee<R> {
-    inner: R,
-    out: BufWriter<File>,
+/// The line-by-line state of [`spool_export`].
+#[derive(Default)]
+struct Framing {
+    /// Lines completed so far.
+    line_no: u64,
+    /// Bytes of the current line so far.
+    len: usize,
+    /// The current line's start, or all of it when it is a record (at most
+    /// [`MAX_LINE`] bytes).
+    kept: Vec<u8>,
+    header: Option<Header>,
+    end: Option<End>,
+    events: u64,
+    sessions: u64,
 }
 
-impl<R: Read> Read for Tee<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.out.write_all(&buf[..n])?;
-        Ok(n)
+/// Enough of a line to tell a record from an event.
+const RECORD_PREFIX: &[u8] = b"{\"record\":";
+
+impl Framing {
+    fn extend(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len();
+        if self.line_no > 0 && self.kept.len() < RECORD_PREFIX.len() {
+            let take = (RECORD_PREFIX.len() - self.kept.len()).min(bytes.len());
+            self.kept.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        // The header (line 1) and records are kept whole; an event only by its start.
+        if self.line_no == 0 || self.kept.starts_with(RECORD_PREFIX) {
+            let room = (MAX_LINE + 1).saturating_sub(self.kept.len());
+            self.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+
+    fn end_line(&mut self) -> Result<()> {
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let mut kept = std::mem::take(&mut self.kept);
+        let len = std::mem::take(&mut self.len);
+        if kept.last() == Some(&b'\r') && len == kept.len() {
+            kept.pop();
+        }
+        if self.end.is_some() {
+            bail!("the export has data after its end record (line {line_no})");
+        }
+        if self.header.is_none() {
+            let text = String::from_utf8_lossy(&kept[..kept.len().min(MAX_LINE)]);
+            if len > MAX_LINE {
+                bail!(
+                    "the remote did not send a tt export header (line 1: line longer than {} KiB)",
+                    MAX_LINE / 1024
+                );
+            }
+            match Record::parse(&text) {
+                Ok(Record::Header(h)) => {
+                    check_header(&h)?;
+                    self.header = Some(h);
+                    return Ok(());
+                }
+                _ => bail!(
+                    "the remote did not start with a tt export header (got {:?}); is tt installed there and recent?",
+                    shorten(&printable(&text), 80)
+                ),
+            }
+        }
+        if len <= MAX_LINE && kept.starts_with(RECORD_PREFIX) {
+            let rest = &kept[RECORD_PREFIX.len()..];
+            if rest.starts_with(b"\"end\"") {
+                match std::str::from_utf8(&kept).map(Record::parse) {
+                    Ok(Ok(Record::End(e))) => self.end = Some(e),
+                    _ => self.events += 1, // a bad record: rejected at the merge
+                }
+                return Ok(());
+            }
+            if rest.starts_with(b"\"agent_session\"") {
+                self.sessions += 1;
+                return Ok(());
+            }
+            if rest.starts_with(b"\"header\"") {
+                bail!("the export has a second header at line {line_no}");
+            }
+        }
+        self.events += 1;
+        Ok(())
     }
 }
 

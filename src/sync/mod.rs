@@ -1,10 +1,13 @@
 //! Fleet sync (SPEC §9): pull every remote's export over ssh in parallel, merge each
 //! into SQLite serially, one transaction per remote.
 //!
-//! Transfers run on worker threads (at most `parallelism` at once) and only parse;
-//! the main thread owns the database and merges each batch as it arrives, so a
-//! remote that fails, times out or is interrupted never reaches the database, and
-//! Ctrl-C leaves every merged remote committed and the rest untouched.
+//! Transfers run on worker threads (at most `parallelism` at once) and only spool:
+//! each stream goes to an unlinked temporary file beside the database while its
+//! framing is checked, so memory does not grow with a remote's size. The main thread
+//! owns the database and merges each spool as it arrives, through the same streaming
+//! validator and writer as `tt import`, so a remote that fails, times out or is
+//! interrupted never reaches the database, and Ctrl-C (exit 130) leaves every merged
+//! remote committed and the rest, including a merge under way, untouched.
 
 pub mod progress;
 pub mod ssh;
