@@ -136,6 +136,9 @@ pub struct Intake {
     pub last_id: Option<String>,
 }
 
+/// A line number and the line, or why it could not be read (reason, text).
+type RawLine = (u64, Result<String, (String, String)>);
+
 /// One line after the parse threads: a record (events with their canonical payload)
 /// or why it was refused.
 enum Parsed {
@@ -160,7 +163,7 @@ pub fn ingest<R: BufRead + Send>(
         let producer = scope.spawn(move || -> Result<()> {
             let mut lines = Lines::new(reader);
             loop {
-                let mut raw: Vec<(u64, Result<String, (String, String)>)> = Vec::with_capacity(CHUNK);
+                let mut raw: Vec<RawLine> = Vec::with_capacity(CHUNK);
                 while raw.len() < CHUNK {
                     match lines.next_line().context("cannot read the input")? {
                         None => break,

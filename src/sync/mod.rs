@@ -280,9 +280,11 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
                 &cancel,
             )
         },
-        paths,
-        config,
-        &spool_dir,
+        Setup {
+            paths,
+            config,
+            spool_dir: &spool_dir,
+        },
     );
     progress.clear();
 
@@ -335,6 +337,15 @@ fn stored_cursor(
     }
 }
 
+/// What the transfers need besides their jobs.
+#[derive(Clone, Copy)]
+struct Setup<'a> {
+    paths: &'a Paths,
+    config: &'a Config,
+    /// Where transfers spool (beside the database).
+    spool_dir: &'a Path,
+}
+
 /// Runs the transfers on at most `parallelism` threads and hands every complete
 /// batch to `merge` on the calling thread, in the order they finish.
 fn fan_out(
@@ -343,10 +354,13 @@ fn fan_out(
     cancel: &AtomicBool,
     progress: &Progress,
     mut merge: impl FnMut(usize, Spooled) -> Result<Merged, Failure>,
-    paths: &Paths,
-    config: &Config,
-    spool_dir: &Path,
+    setup: Setup<'_>,
 ) -> Vec<Outcome> {
+    let Setup {
+        paths,
+        config,
+        spool_dir,
+    } = setup;
     let next = AtomicUsize::new(0);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
     let (sender, finished) = mpsc::channel::<(usize, Result<Spooled, Failure>, Instant)>();
