@@ -45,23 +45,31 @@
         }
       );
 
-      overlays.default = final: _prev: { tt = final.callPackage ./nix/package.nix { }; };
+      # Not `tt`: nixpkgs has an unrelated `tt` (a typing test), which the
+      # overlay would replace for every other user of it.
+      overlays.default = final: _prev: { tt-time-tracker = final.callPackage ./nix/package.nix { }; };
 
       devShells = forAllSystems (
         _system: pkgs: {
           default = pkgs.mkShell {
-            packages = with pkgs; [
-              cargo
-              cargo-nextest
-              clippy
-              rustc
-              rustfmt
-              sqlite
-              # What the integration tests start.
-              git
-              openssh
-              tmux
-            ];
+            packages =
+              with pkgs;
+              [
+                cargo
+                cargo-nextest
+                clippy
+                rustc
+                rustfmt
+                sqlite
+                # What the integration tests start.
+                git
+                openssh
+                tmux
+              ]
+              # `script`, the pseudo-terminal of the sync tests.
+              ++ lib.optional (lib.meta.availableOn stdenv.hostPlatform util-linux) util-linux;
+            # `cargo build-static` (.cargo/config.toml) links glibc in.
+            buildInputs = lib.optional pkgs.stdenv.hostPlatform.isGnu pkgs.glibc.static;
           };
         }
       );
@@ -74,19 +82,16 @@
           inherit pkgs;
           tt = self.packages.${system}.tt;
           homeManager = home-manager;
-          ttModule = self.homeManagerModules.tt;
+          ttModule = self.homeModules.tt;
         }
       );
 
-      # The module with programs.tt.package defaulting to this flake's tt.
-      homeManagerModules = {
-        default = self.homeManagerModules.tt;
-        tt =
-          { lib, pkgs, ... }:
-          {
-            imports = [ ./nix/hm-module.nix ];
-            programs.tt.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.tt;
-          };
+      # programs.tt, with its package defaulting to this flake's tt.
+      homeModules = {
+        default = self.homeModules.tt;
+        tt = import ./nix/hm-module.nix { ttPackages = self.packages; };
       };
+      # The name Home Manager's flake used before `homeModules`.
+      homeManagerModules = self.homeModules;
     };
 }

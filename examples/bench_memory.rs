@@ -42,6 +42,13 @@ struct Measure {
     peak_mb: f64,
 }
 
+/// Writes every dirty page out (sync(2)), so that a measurement does not pay for the
+/// write-back of the files the previous step produced.
+fn settle() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+}
+
 /// Runs `command` under `/usr/bin/time`, stdin and stdout as given, and reads its figures.
 fn measure(command: Command, stdin: Option<&Path>, stdout: Option<&Path>, scratch: &Path) -> Measure {
     let report = scratch.join("time.out");
@@ -51,6 +58,7 @@ fn measure(command: Command, stdin: Option<&Path>, stdout: Option<&Path>, scratc
         .get_envs()
         .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
         .collect();
+    settle();
     let mut timed = Command::new("/usr/bin/time");
     timed
         .arg("-f")

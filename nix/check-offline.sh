@@ -9,6 +9,10 @@
 #                         with TT_NIXPKGS_LIB, runs the module on Home Manager's
 #                         own modules
 #
+# Both default to the copies in ../shared/nix-inputs/ (beside the repository,
+# here and in CI) when they are there; without them the module evaluations
+# are SKIPPED, loudly.
+#
 # Needs nix-instantiate and nix (Debian: nix-bin), jq and git. Building the
 # flake's checks needs network: `nix flake check`.
 set -uo pipefail
@@ -28,6 +32,20 @@ substituters =
 sandbox = false
 build-users-group =
 CONF
+
+# Absolute paths: the checks run from other directories too.
+inputs=$repo/../shared/nix-inputs
+if [ -z "${TT_NIXPKGS_LIB:-}" ] && [ -d "$inputs/nixpkgs-lib" ]; then
+  TT_NIXPKGS_LIB=$inputs/nixpkgs-lib
+fi
+if [ -z "${TT_HOME_MANAGER:-}" ] && [ -d "$inputs/home-manager" ]; then
+  TT_HOME_MANAGER=$inputs/home-manager
+fi
+for var in TT_NIXPKGS_LIB TT_HOME_MANAGER; do
+  if [ -n "${!var:-}" ] && [ -d "${!var}" ]; then
+    printf -v "$var" '%s' "$(cd "${!var}" && pwd)"
+  fi
+done
 
 failed=0
 # check NAME COMMAND...: runs COMMAND quietly; prints its output only on failure.
@@ -148,7 +166,8 @@ if [ -n "${TT_HOME_MANAGER:-}" ]; then
     check "flake.lock: home-manager narHash reproduced (nix/lock-hash.sh)" \
       bash nix/lock-hash.sh home-manager "$TT_HOME_MANAGER"
   else
-    skip "home-manager narHash ($TT_HOME_MANAGER is not a git dir holding $hm_rev)"
+    # Not a module evaluation: the copy in ../shared/nix-inputs is a work tree.
+    skip "home-manager narHash ($TT_HOME_MANAGER is a work tree, not a git dir holding $hm_rev)"
   fi
   home_manager=$(tree_of "$TT_HOME_MANAGER" "$hm_rev" "$tmp/home-manager")
 else
@@ -159,7 +178,7 @@ if [ -n "$nixpkgs_lib" ]; then
   check "module evaluation with stand-ins (nix/tests/stand-ins-test.nix)" module_stand_ins
   check "flake outputs evaluate with stand-in inputs (nix/tests/flake-test.nix)" flake_outputs
   if [ -n "$home_manager" ]; then
-    check "module evaluation on Home Manager's modules, hooks reach tmux.conf (nix/tests/hm-tmux-test.nix)" \
+    check "module evaluation on Home Manager's modules, Linux and macOS (nix/tests/hm-tmux-test.nix)" \
       module_on_home_manager
   else
     skip "module evaluation on Home Manager's modules (set TT_HOME_MANAGER)"
@@ -167,7 +186,7 @@ if [ -n "$nixpkgs_lib" ]; then
 elif [ -n "${TT_NIXPKGS_LIB:-}" ]; then
   check "TT_NIXPKGS_LIB=$TT_NIXPKGS_LIB holds nixpkgs' lib" false
 else
-  skip "module evaluation (no nixpkgs lib; set TT_NIXPKGS_LIB)"
+  skip "module evaluation (no nixpkgs lib: ../shared/nix-inputs is absent; set TT_NIXPKGS_LIB)"
 fi
 
 if command -v deadnix > /dev/null; then

@@ -21,12 +21,23 @@ let
   # config.toml is a build product here; it is compared when the check builds.
   result = import ./tests/run-cases.nix { inherit lib cases evalHome; };
 
-  tmuxConf =
-    (evalHome [ cases.remote.module ]).xdg.configFile."tmux/tmux.conf".text;
+  remote = evalHome [ cases.remote.module ];
+  tmuxConf = remote.xdg.configFile."tmux/tmux.conf".text;
+  hookFile = remote.xdg.configFile."tt/tmux.conf".source;
 
   failures =
     result.failures
-    ++ lib.optional (!lib.hasInfix "source-file ${tt}/share/tt/tmux.conf\n" tmuxConf) "remote: the generated tmux.conf sources the hooks";
+    ++ lib.optional (!lib.hasInfix "source-file ${hookFile}\n" tmuxConf) "remote: the generated tmux.conf sources the hooks";
+
+  # A key tt does not know, which the module must refuse when it builds config.toml.
+  typo = evalHome [
+    {
+      programs.tt = {
+        enable = true;
+        settings.sync.paralelism = 4;
+      };
+    }
+  ];
 
   compareToml =
     file:
@@ -50,6 +61,9 @@ in
 
   clippy = tt.overrideAttrs (old: {
     pname = "tt-clippy";
+    # The package's static-glibc RUSTFLAGS would reach the proc-macros too,
+    # as this cargo runs without --target; clippy links nothing anyway.
+    env = removeAttrs (old.env or { }) [ "RUSTFLAGS" ];
     nativeBuildInputs = old.nativeBuildInputs ++ [ pkgs.clippy ];
     buildPhase = ''
       runHook preBuild
@@ -87,8 +101,24 @@ in
     else
       pkgs.runCommand "tt-hm-module-test" { nativeBuildInputs = [ pkgs.python3 ]; } ''
         ${lib.concatMapStrings compareToml result.tomlFiles}
+        # The hooks call the profile's tt, never a store path.
+        grep -qF '"${remote.home.profileDirectory}/bin/tt" ingest ' ${hookFile}
+        if grep -q /nix/store ${hookFile}; then
+          echo "the hooks name a store path" >&2
+          exit 1
+        fi
         echo "${toString result.checked} facts hold" > $out
       '';
+
+  # config.toml is checked by tt when it is built: a typo fails there.
+  hm-module-config-typo =
+    let
+      failed = pkgs.testers.testBuildFailure typo.xdg.configFile."tt/config.toml".source;
+    in
+    pkgs.runCommand "tt-hm-module-config-typo-test" { } ''
+      grep -F "unknown key 'sync.paralelism'" ${failed}/testBuildFailure.log
+      touch $out
+    '';
 
   # The offline test's stand-ins, kept honest against real nixpkgs' lib.
   hm-module-stand-ins = pkgs.writeText "tt-hm-module-stand-ins-test" (

@@ -1,9 +1,16 @@
 # Home Manager module for tt: `programs.tt`.
 #
-# The flake exports this file as `homeManagerModules.default` (also `.tt`),
-# wrapped so that `programs.tt.package` defaults to the flake's own build.
-# Imported on its own, the default is `pkgs.tt`, which is ours only when the
-# flake's `overlays.default` is applied.
+# This file gives the module once it is called with tt's packages: the flake
+# exports `import ./nix/hm-module.nix { ttPackages = self.packages; }` as
+# `homeModules.default` (and `homeManagerModules.default`), so that
+# `programs.tt.package` defaults to the flake's own build. Called with
+# `{ }` (from a checkout, without the flake), tt is built from this source
+# tree with the configuration's nixpkgs. Never `pkgs.tt`: that is another
+# program (a typing test).
+{
+  # system -> { tt = <package>; }, as the flake's `packages`; or null.
+  ttPackages ? null,
+}:
 {
   config,
   lib,
@@ -18,13 +25,83 @@ let
     mkIf
     mkMerge
     mkOption
-    mkPackageOption
     types
     ;
 
   cfg = config.programs.tt;
   tomlFormat = pkgs.formats.toml { };
   tt = lib.getExe cfg.package;
+  inherit (pkgs.stdenv) hostPlatform;
+  canRunTt = pkgs.stdenv.buildPlatform.canExecute hostPlatform;
+
+  fromSource = pkgs.callPackage ./package.nix { };
+  defaultPackage =
+    if ttPackages == null then fromSource else ttPackages.${hostPlatform.system}.tt or fromSource;
+
+  # The profile's tt rather than the store path of one build: tmux keeps the
+  # hooks of a running server across upgrades, and garbage collection would
+  # delete the build they name.
+  profileTt = "${config.home.profileDirectory}/bin/tt";
+
+  # A path as the hooks of `tt hook tmux` quote it (see src/capture/tmux.rs):
+  # shell double quotes inside a tmux format, `#` doubled.
+  hookQuote =
+    path:
+    ''"''
+    + lib.replaceStrings [ "\\" ''"'' "$" "`" "#" ] [ "\\\\" ''\"'' "\\$" "\\`" "##" ] path
+    + ''"'';
+
+  # The package's hooks call either its own store path (`tt hook tmux` run at
+  # build time) or `tt` from PATH (a cross build's copy of the repository's
+  # file); both become the profile's tt, and the build fails if neither was found.
+  hookFile = pkgs.runCommand "tt-tmux.conf" { } ''
+    substitute ${cfg.package}/share/tt/tmux.conf $out \
+      --replace-quiet ${lib.escapeShellArg "; ${hookQuote tt} ingest "} ${lib.escapeShellArg "; ${hookQuote profileTt} ingest "} \
+      --replace-quiet ${lib.escapeShellArg "; tt ingest "} ${lib.escapeShellArg "; ${hookQuote profileTt} ingest "}
+    if grep -qF ${lib.escapeShellArg "${cfg.package}/"} $out || ! grep -qF ${lib.escapeShellArg (hookQuote profileTt)} $out; then
+      echo "the hooks of ${cfg.package} do not call tt the way programs.tt expects" >&2
+      exit 1
+    fi
+  '';
+
+  # tt reads config.toml with the directories Home Manager uses, whatever the
+  # environment of activation or of the service manager holds.
+  xdgEnv = {
+    XDG_CONFIG_HOME = config.xdg.configHome;
+    XDG_DATA_HOME = config.xdg.dataHome;
+    XDG_STATE_HOME = config.xdg.stateHome;
+  };
+
+  # tt starts `ssh` from PATH (see sync.ssh_command); a service manager's PATH
+  # is minimal, so offer the usual profile locations, with the packaged
+  # OpenSSH last as a fallback.
+  servicePath = lib.concatStringsSep ":" [
+    "${config.home.profileDirectory}/bin"
+    "/run/current-system/sw/bin"
+    "/usr/local/bin"
+    "/usr/bin"
+    "/bin"
+    (lib.makeBinPath [ pkgs.openssh ])
+  ];
+
+  # The unit that serves SSH_AUTH_SOCK when an agent module of Home Manager
+  # (ssh-agent, gpg-agent, ...) provides one.
+  sshAgentUnit =
+    if config.sshAuthSock.enable or false then config.sshAuthSock.systemd.socketProviderUnit else null;
+
+  # tt rejects keys it does not know: check the rendered file with tt itself,
+  # so that a typo fails the build of the configuration, not the next sync.
+  configFile =
+    let
+      generated = tomlFormat.generate "tt-config.toml" settings;
+    in
+    if canRunTt then
+      pkgs.runCommand "tt-config.toml" { passthru = { inherit generated; }; } ''
+        HOME=$TMPDIR ${tt} --config ${generated} config > /dev/null
+        cp ${generated} $out
+      ''
+    else
+      generated;
 
   # TOML has no null and tt rejects keys it does not know, so a remote is
   # written with exactly the keys that carry a value.
@@ -42,8 +119,6 @@ let
     // lib.optionalAttrs (cfg.remotes != [ ]) {
       remotes = (cfg.settings.remotes or [ ]) ++ map renderRemote cfg.remotes;
     };
-
-  hookFile = "${cfg.package}/share/tt/tmux.conf";
 
   remoteType = types.submodule {
     options = {
@@ -82,7 +157,20 @@ in
   options.programs.tt = {
     enable = mkEnableOption "tt, the passive time tracker for tmux on remote machines";
 
-    package = mkPackageOption pkgs "tt" { };
+    package = mkOption {
+      type = types.package;
+      default = defaultPackage;
+      defaultText =
+        if ttPackages == null then
+          literalExpression "pkgs.callPackage <tt>/nix/package.nix { }"
+        else
+          literalExpression "tt.packages.\${pkgs.stdenv.hostPlatform.system}.tt";
+      description = ''
+        The tt package to use. The default is tt's own build from its flake
+        (`tt` being the flake input); `pkgs.tt` of nixpkgs is an unrelated
+        program.
+      '';
+    };
 
     label = mkOption {
       type = types.nullOr types.str;
@@ -171,14 +259,20 @@ in
         default = false;
         example = true;
         description = ''
-          Whether to run {command}`tt sync` periodically from a systemd user
-          timer. Meant for the hub; Linux only.
+          Whether to run {command}`tt sync` periodically: from a systemd user
+          timer on Linux, from a launchd agent on macOS. Meant for the hub.
 
-          The service runs without a terminal, so every remote must be
-          reachable without a prompt: a key without passphrase, or an SSH
-          agent whose socket the systemd user manager knows
+          The sync runs without a terminal, so every remote must be reachable
+          without a prompt: a key without passphrase, or an SSH agent. On
+          Linux, the service starts after the agent of Home Manager's agent
+          modules ({option}`services.ssh-agent.enable`,
+          {option}`services.gpg-agent.enableSshSupport`, ...); an agent
+          started otherwise must export its socket to the user manager
           ({command}`systemctl --user import-environment SSH_AUTH_SOCK`).
-          See {command}`journalctl --user -u tt-sync` for the outcome.
+          On macOS, the agent of the login session is used.
+
+          See {command}`journalctl --user -u tt-sync` (Linux) or
+          {file}`~/Library/Logs/tt-sync.log` (macOS) for the outcome.
         '';
       };
 
@@ -187,10 +281,14 @@ in
         default = "hourly";
         example = "*:0/15";
         description = ''
-          How often the timer runs {command}`tt sync`, as a systemd calendar
-          event (the timer's `OnCalendar=`). See
-          {manpage}`systemd.time(7)` for the format. Runs missed while the
-          machine was off or asleep are caught up at the next boot.
+          How often {command}`tt sync` runs.
+
+          On Linux this is a systemd calendar event (the timer's
+          `OnCalendar=`), see {manpage}`systemd.time(7)`; runs missed while
+          the machine was off or asleep are caught up at the next boot.
+
+          ${lib.hm.darwin.intervalDocumentation} launchd runs a sync missed
+          during sleep when the Mac wakes.
         '';
       };
     };
@@ -211,20 +309,26 @@ in
 
       home.packages = [ cfg.package ];
 
-      xdg.configFile."tt/config.toml" = mkIf (settings != { }) {
-        source = tomlFormat.generate "tt-config.toml" settings;
-      };
+      xdg.configFile."tt/config.toml" = mkIf (settings != { }) { source = configFile; };
     }
 
     (mkIf (cfg.label != null) {
-      # tt init writes machine.json; writeBoundary is where activation
-      # starts changing files, and `run` honours dry runs.
-      home.activation.ttInit = lib.hm.dag.entryAfter [ "writeBoundary" ] ''
-        run --quiet ${tt} init --label ${lib.escapeShellArg cfg.label}
+      # tt init reads config.toml, which linkGeneration puts in place, and
+      # writes machine.json; `run` honours dry runs.
+      home.activation.ttInit = lib.hm.dag.entryAfter [ "linkGeneration" ] ''
+        run --quiet env ${
+          lib.concatMapStringsSep " " lib.escapeShellArg (lib.mapAttrsToList (k: v: "${k}=${v}") xdgEnv)
+        } ${tt} init --label ${lib.escapeShellArg cfg.label}
       '';
     })
 
     (mkIf cfg.enableTmuxIntegration {
+      assertions = [
+        {
+          assertion = !lib.hasInfix "'" profileTt;
+          message = "programs.tt.enableTmuxIntegration: the tmux hooks cannot call ${profileTt}, whose path holds a single quote.";
+        }
+      ];
       programs.tmux.extraConfig = ''
         source-file ${hookFile}
       '';
@@ -232,24 +336,31 @@ in
     })
 
     (mkIf cfg.sync.timer {
+      # launchd takes only the named intervals.
       assertions = [
-        (lib.hm.assertions.assertPlatform "programs.tt.sync.timer" pkgs lib.platforms.linux)
+        (lib.hm.darwin.assertInterval "programs.tt.sync.interval" cfg.sync.interval pkgs)
       ];
 
+      # Home Manager uses the systemd units on Linux and the launchd agent on
+      # macOS, and ignores the others.
       systemd.user.services.tt-sync = {
         # No ordering after network-online.target: a user manager cannot
         # see system targets. A remote that cannot be reached fails alone
         # and is retried at the next run.
-        Unit.Description = "Pull tt events from the remotes";
+        Unit = {
+          Description = "Pull tt events from the remotes";
+        }
+        // lib.optionalAttrs (sshAgentUnit != null) {
+          Wants = [ sshAgentUnit ];
+          After = [
+            sshAgentUnit
+            "set-SSH_AUTH_SOCK.service"
+          ];
+        };
         Service = {
           Type = "oneshot";
           ExecStart = "${tt} sync";
-          # tt starts `ssh` from PATH (see sync.ssh_command). The user
-          # manager's PATH is minimal, so offer the usual profile locations,
-          # with the packaged OpenSSH last as a fallback.
-          Environment = [
-            "PATH=%h/.nix-profile/bin:/etc/profiles/per-user/%u/bin:/run/current-system/sw/bin:/usr/local/bin:/usr/bin:/bin:${lib.makeBinPath [ pkgs.openssh ]}"
-          ];
+          Environment = [ "PATH=${servicePath}" ] ++ lib.mapAttrsToList (k: v: "${k}=${v}") xdgEnv;
         };
       };
 
@@ -261,6 +372,24 @@ in
           Unit = "tt-sync.service";
         };
         Install.WantedBy = [ "timers.target" ];
+      };
+
+      launchd.agents.tt-sync = {
+        enable = true;
+        config = {
+          ProgramArguments = [
+            tt
+            "sync"
+          ];
+          StartCalendarInterval = lib.hm.darwin.mkCalendarInterval cfg.sync.interval;
+          EnvironmentVariables = {
+            PATH = servicePath;
+          }
+          // xdgEnv;
+          ProcessType = "Background";
+          StandardOutPath = "${config.home.homeDirectory}/Library/Logs/tt-sync.log";
+          StandardErrorPath = "${config.home.homeDirectory}/Library/Logs/tt-sync.log";
+        };
       };
     })
   ]);

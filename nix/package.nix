@@ -16,10 +16,11 @@
 let
   # tt prints its own tmux hooks and completions; that needs a tt that runs here.
   canRunTt = stdenv.buildPlatform.canExecute stdenv.hostPlatform;
+  cargoPackage = (lib.importTOML ../Cargo.toml).package;
 in
 rustPlatform.buildRustPackage {
   pname = "tt";
-  inherit ((lib.importTOML ../Cargo.toml).package) version;
+  inherit (cargoPackage) version;
 
   # Only what cargo, rustfmt, clippy and nextest read, so that editing the
   # Nix files or the docs does not rebuild tt.
@@ -64,6 +65,19 @@ rustPlatform.buildRustPackage {
 
   useNextest = true;
 
+  # The tests talk to sshd and tmux over loopback and Unix sockets, which the
+  # macOS sandbox allows only with this.
+  __darwinAllowLocalNetworking = true;
+
+  # sshd lets in only a user with a login shell, which the macOS build user
+  # lacks (and nss_wrapper does not work there): the sync tests (every test
+  # binary named sync_*) run on Linux only. One word, as the nextest hook
+  # splits cargoTestFlags on spaces.
+  cargoTestFlags = lib.optionals (!stdenv.hostPlatform.isLinux) [
+    "-E"
+    "!binary(/^sync_/)"
+  ];
+
   # The integration tests start a real sshd on loopback and a real tmux
   # server on a private socket; both work inside the Linux build sandbox.
   nativeCheckInputs = [
@@ -100,7 +114,9 @@ rustPlatform.buildRustPackage {
         # tt must not look at the builder's (nonexistent) home.
         export HOME=$(mktemp -d)
 
-        # The hooks name this store path, so tmux runs this very tt.
+        # The hooks name this store path, so tmux runs this very tt (tt
+        # warns about it: the home-manager module rewrites the path to the
+        # profile's tt, which outlives this build).
         mkdir -p $out/share/tt
         $out/bin/tt hook tmux > $out/share/tt/tmux.conf
         grep -q "$out/bin/tt" $out/share/tt/tmux.conf
@@ -126,5 +142,12 @@ rustPlatform.buildRustPackage {
     '';
     mainProgram = "tt";
     platforms = lib.platforms.unix;
+  }
+  # Cargo.toml is where the license and the home page are declared.
+  // lib.optionalAttrs (cargoPackage ? license) {
+    license = lib.getLicenseFromSpdxId cargoPackage.license;
+  }
+  // lib.optionalAttrs (cargoPackage ? homepage || cargoPackage ? repository) {
+    homepage = cargoPackage.homepage or cargoPackage.repository;
   };
 }

@@ -20,7 +20,7 @@ use crate::paths::{Paths, expand_tilde};
 const KEY_PREFIXES: &[&str] = &["DATABASE_PATH", "SYNC__", "ALLOCATION__", "CLAUDE__"];
 
 /// `TT_*` variables tt reads that are not configuration keys.
-const OTHER_VARS: &[&str] = &["TT_CONFIG", "TT_SSH_COMMAND"];
+const OTHER_VARS: &[&str] = &["TT_CONFIG", "TT_SSH_COMMAND", "TT_NOW"];
 
 /// Whether `TT_<rest>` is read as a configuration key.
 fn is_key_var(rest: &str) -> bool {

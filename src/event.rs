@@ -38,13 +38,16 @@ pub struct Event {
     #[serde(rename = "type")]
     pub kind: String,
 
-    // tmux_pane_focus, tmux_scroll
+    // tmux_pane_focus, tmux_scroll, tmux_client
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pane_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window_index: Option<u32>,
+    /// The tmux server's socket path: pane ids repeat across servers (`tmux -L work`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmux_server: Option<String>,
 
     // every tmux and agent event
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +102,7 @@ impl Event {
             pane_id: None,
             session_name: None,
             window_index: None,
+            tmux_server: None,
             cwd: None,
             git_project: None,
             action: None,

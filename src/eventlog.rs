@@ -26,14 +26,10 @@ use anyhow::{Context, Result};
 use crate::event::{Event, Timestamp};
 use crate::paths::ensure_private_dir;
 
-/// Two events for one pane closer than this are one observation: tmux fires several
-/// hooks for one pane switch (focus-in, select-pane, window change).
-pub const DEBOUNCE_MS: i64 = 500;
-
-/// How much of the log's end the debounce reads: about fifty tmux events. Enough for
-/// the previous event of a pane that changed within the last 500 ms, and a constant
+/// How much of the log's end [`LockedLog::last_match`] reads: about fifty tmux events.
+/// Enough for the events of the last 500 ms (the capture's debounce), and a constant
 /// cost however large the log grows.
-const DEBOUNCE_TAIL_BYTES: u64 = 16 * 1024;
+const RECENT_TAIL_BYTES: u64 = 16 * 1024;
 
 /// An open, exclusively locked log; the lock is released on drop.
 pub struct LockedLog {
@@ -99,10 +95,19 @@ impl LockedLog {
         self.len()
     }
 
-    /// The timestamp of the newest event for tmux pane `pane_id` in the last
-    /// [`DEBOUNCE_TAIL_BYTES`] of the log.
-    fn last_event_of_pane(&self, pane_id: &str) -> Result<Option<Timestamp>> {
-        let (tail, whole) = self.tail(DEBOUNCE_TAIL_BYTES)?;
+    /// The timestamp of the newest event that `accept` takes among those in the last
+    /// [`RECENT_TAIL_BYTES`] of the log whose line passes `prefilter`.
+    ///
+    /// Most lines are other panes' events: a substring test on the line spares parsing
+    /// them; `accept` confirms on the parsed event. (std's `contains` rather than
+    /// memchr's SIMD search: its CPU feature detection costs more than searching
+    /// 16 KiB, in a process that lives one millisecond.)
+    pub fn last_match(
+        &self,
+        prefilter: impl Fn(&str) -> bool,
+        accept: impl Fn(&Event) -> bool,
+    ) -> Result<Option<Timestamp>> {
+        let (tail, whole) = self.tail(RECENT_TAIL_BYTES)?;
         let lines = match whole {
             true => &tail[..],
             // The first line is cut; the next starts after its newline.
@@ -111,21 +116,15 @@ impl LockedLog {
                 .position(|&b| b == b'\n')
                 .map_or(&[][..], |i| &tail[i + 1..]),
         };
-        // Most lines are other panes' events: a substring test spares parsing them. In
-        // JSON text `"pane_id":"<id>"` can only be that field (quotes inside strings are
-        // escaped); the match is still confirmed on the parsed event. (std's `contains`
-        // rather than memchr's SIMD search: its CPU feature detection costs more than
-        // searching 16 KiB, in a process that lives one millisecond.)
-        let needle = format!("\"pane_id\":{}", serde_json::Value::from(pane_id));
         for line in lines.rsplit(|&b| b == b'\n') {
             let Ok(line) = std::str::from_utf8(line) else {
                 continue;
             };
-            if !line.contains(&needle) {
+            if !prefilter(line) {
                 continue;
             }
             if let Ok(event) = serde_json::from_str::<Event>(line)
-                && event.pane_id.as_deref() == Some(pane_id)
+                && accept(&event)
             {
                 return Ok(Some(event.timestamp));
             }
@@ -137,26 +136,4 @@ impl LockedLog {
 /// Appends `events` to the log at `path` under the lock; returns the log's length after.
 pub fn append(path: &Path, events: &[Event]) -> Result<u64> {
     LockedLog::open(path)?.append(events)
-}
-
-/// Appends the event for tmux pane `pane_id` that `build` makes from the current time,
-/// unless the pane already has an event less than [`DEBOUNCE_MS`] from now (either
-/// side: the clock may step back). The time is read and the tail checked under the
-/// lock, so events enter the log in time order and racing hooks see each other.
-/// Returns the appended event, `None` when debounced.
-pub fn append_debounced(
-    path: &Path,
-    pane_id: &str,
-    build: impl FnOnce(Timestamp) -> Event,
-) -> Result<Option<Event>> {
-    let mut log = LockedLog::open(path)?;
-    let now = Timestamp::now();
-    if let Some(previous) = log.last_event_of_pane(pane_id)?
-        && (now.as_millis() - previous.as_millis()).abs() < DEBOUNCE_MS
-    {
-        return Ok(None);
-    }
-    let event = build(now);
-    log.append(std::slice::from_ref(&event))?;
-    Ok(Some(event))
 }

@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod claude;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod event;
@@ -14,7 +15,10 @@ pub mod eventlog;
 pub mod export;
 pub mod machine;
 pub mod paths;
+pub mod report;
 pub mod store;
+pub mod streams;
 pub mod sync;
 pub mod timestamp;
+pub mod when;
 pub mod wire;

@@ -335,7 +335,7 @@ fn hook_tmux_prints_the_shipped_hooks_calling_this_tt_by_absolute_path() {
     let printed = String::from_utf8(out.stdout).unwrap();
     let exe = fs::canonicalize(tt_bin()).unwrap();
     let call = format!("; \"{}\" ingest ", exe.display());
-    assert_eq!(printed.matches(&call).count(), 5, "{printed}");
+    assert_eq!(printed.matches(&call).count(), 9, "{printed}");
 
     let shipped = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/capture/tmux.conf")).unwrap();
     assert_eq!(printed, shipped.replace("; tt ingest ", &call));
@@ -348,7 +348,7 @@ fn hook_tmux_prints_the_shipped_hooks_calling_this_tt_by_absolute_path() {
     ] {
         let line = shipped
             .lines()
-            .find(|l| l.starts_with(&format!("set-hook -ga {hook} {{")))
+            .find(|l| l.starts_with(&format!("set-hook -g {hook}[100] {{")))
             .unwrap();
         assert!(
             line.contains("run-shell -b '") && line.contains("tt ingest pane-focus"),
@@ -357,30 +357,49 @@ fn hook_tmux_prints_the_shipped_hooks_calling_this_tt_by_absolute_path() {
     }
     let scroll = shipped
         .lines()
-        .find(|l| l.starts_with("set-hook -ga pane-mode-changed {"))
+        .find(|l| l.starts_with("set-hook -g pane-mode-changed[100] {"))
         .unwrap();
     assert!(
         scroll.contains("run-shell -b '") && scroll.contains("tt ingest scroll"),
         "{scroll}"
     );
+    for (hook, action) in [
+        ("client-focus-in", "focus_in"),
+        ("client-focus-out", "focus_out"),
+        ("client-attached", "attached"),
+        ("client-detached", "detached"),
+    ] {
+        let line = shipped
+            .lines()
+            .find(|l| l.starts_with(&format!("set-hook -g {hook}[100] {{")))
+            .unwrap();
+        assert!(
+            line.contains("run-shell -b '") && line.contains(&format!("tt ingest client --action={action} ")),
+            "{line}"
+        );
+    }
 }
 
 #[test]
 fn every_tmux_value_in_the_hooks_is_shell_quoted() {
     let shipped = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/capture/tmux.conf")).unwrap();
     let commands: Vec<_> = shipped.lines().filter(|l| l.starts_with("set-hook")).collect();
-    assert_eq!(commands.len(), 5);
+    assert_eq!(commands.len(), 9);
     for line in commands {
         let command = &line[line.find("run-shell").unwrap()..];
         // Every #{...} in the shell command is #{q;...}: nothing reaches sh unescaped.
         let formats = command.matches("#{").count();
-        assert_eq!(formats, 4, "{command}");
+        assert_eq!(formats, 5, "{command}");
         assert_eq!(
             command.matches("#{q;s/([^ -~])/\"\\1\"/:").count(),
             formats,
             "{command}"
         );
-        assert!(command.contains(r#">>"$d/hook.log" 2>&1 || true'"#), "{command}");
+        assert!(command.contains(r#">>"$d/hook.log" 2>&1 || "#), "{command}");
+        assert!(
+            command.ends_with(r#"2>/dev/null; true' }"#) || command.ends_with(r#"2>/dev/null; true' } }"#),
+            "{command}"
+        );
     }
 }
 
@@ -391,5 +410,303 @@ fn ingest_is_a_group_whose_help_lists_the_tmux_subcommands() {
         .output()
         .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    assert!(help.contains("pane-focus") && help.contains("scroll"), "{help}");
+    assert!(
+        help.contains("pane-focus") && help.contains("scroll") && help.contains("client"),
+        "{help}"
+    );
+}
+
+/// `tt ingest ARGS` with the clock pinned at `now`, asserting success.
+fn ingest_at(home: &Home, now: &str, args: &[&str]) {
+    let out = home
+        .tt(&[&["ingest"], args].concat())
+        .env("TT_NOW", now)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+const NOW: &str = "2025-01-29T14:32:01.000Z";
+
+#[test]
+fn client_appends_a_tmux_client_event_with_the_action_and_the_clients_pane() {
+    let home = Home::initialised();
+    let repo = home.root().join("home/src/acme");
+    fake_repo(&repo, Some("git@github.com:someone/acme.git"));
+    let cwd = format!("--cwd={}", repo.display());
+    let out = home
+        .tt(&[
+            "ingest",
+            "client",
+            "--action=focus_out",
+            "--pane=%3",
+            &cwd,
+            "--session=main",
+            "--window=2",
+            "--server=/tmp/tmux-1000/default",
+        ])
+        .env("TT_NOW", NOW)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+
+    let lines = home.log_lines();
+    assert_eq!(lines.len(), 1);
+    let json: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    let expected = serde_json::json!({
+        "id": format!(
+            "{}:remote.tmux:tmux_client:{NOW}:focus_out@/tmp/tmux-1000/default",
+            home.machine_id()
+        ),
+        "timestamp": NOW,
+        "source": "remote.tmux",
+        "type": "tmux_client",
+        "action": "focus_out",
+        "pane_id": "%3",
+        "session_name": "main",
+        "window_index": 2,
+        "tmux_server": "/tmp/tmux-1000/default",
+        "cwd": repo.to_str().unwrap(),
+        "git_project": "acme",
+    });
+    assert_eq!(json, expected);
+}
+
+#[test]
+fn client_accepts_exactly_the_four_actions() {
+    let home = Home::initialised();
+    for action in ["focus_in", "focus_out", "attached", "detached"] {
+        ingest_at(
+            &home,
+            NOW,
+            &[
+                "client",
+                &format!("--action={action}"),
+                "--pane=%1",
+                "--cwd=/",
+                "--session=s",
+            ],
+        );
+    }
+    let actions: Vec<_> = home.events().into_iter().map(|e| e.action.unwrap()).collect();
+    assert_eq!(actions, ["focus_in", "focus_out", "attached", "detached"]);
+
+    let out = home.run(&[
+        "ingest",
+        "client",
+        "--action=focus-in",
+        "--pane=%1",
+        "--cwd=/",
+        "--session=s",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert_eq!(home.log_lines().len(), 4);
+}
+
+/// A client whose session is gone has no pane, but its detach still ends attention.
+#[test]
+fn a_client_event_without_a_pane_is_kept_without_pane_id() {
+    let home = Home::initialised();
+    ingest_at(
+        &home,
+        NOW,
+        &["client", "--action=detached", "--pane=", "--cwd=", "--session="],
+    );
+    let events = home.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].pane_id, None);
+    assert_eq!(events[0].cwd, None);
+    assert_eq!(events[0].action.as_deref(), Some("detached"));
+}
+
+#[test]
+fn client_events_are_debounced_per_action_not_per_pane() {
+    let home = Home::initialised();
+    let client = |action: &str, pane: &str| {
+        ingest_at(
+            &home,
+            NOW,
+            &[
+                "client",
+                &format!("--action={action}"),
+                &format!("--pane={pane}"),
+                "--cwd=/",
+                "--session=s",
+            ],
+        );
+    };
+    client("focus_out", "%1");
+    client("focus_in", "%1"); // another action: kept
+    client("focus_in", "%2"); // the same action, another pane: dropped
+    focus_at(&home, NOW, "%1", None); // a pane event is not a client event: kept
+    let kept: Vec<_> = home
+        .events()
+        .into_iter()
+        .map(|e| (e.kind, e.action, e.pane_id.unwrap()))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            (
+                "tmux_client".to_string(),
+                Some("focus_out".to_string()),
+                "%1".to_string()
+            ),
+            (
+                "tmux_client".to_string(),
+                Some("focus_in".to_string()),
+                "%1".to_string()
+            ),
+            ("tmux_pane_focus".to_string(), None, "%1".to_string()),
+        ]
+    );
+}
+
+/// `tt ingest pane-focus` for `pane` on `server` with the clock at `now`.
+fn focus_at(home: &Home, now: &str, pane: &str, server: Option<&str>) {
+    let pane = format!("--pane={pane}");
+    let mut args = vec!["pane-focus", &pane, "--cwd=/", "--session=s"];
+    let server = server.map(|server| format!("--server={server}"));
+    args.extend(server.as_deref());
+    ingest_at(home, now, &args);
+}
+
+/// Pane ids are numbered per tmux server: `%1` of `tmux -L work` is another pane than
+/// `%1` of the default server, and both are kept, with distinct ids, even in one
+/// millisecond.
+#[test]
+fn the_same_pane_id_on_two_tmux_servers_is_debounced_separately() {
+    let home = Home::initialised();
+    focus_at(&home, NOW, "%1", Some("/tmp/tmux-1000/default"));
+    focus_at(&home, NOW, "%1", Some("/tmp/tmux-1000/work"));
+    focus_at(
+        &home,
+        "2025-01-29T14:32:01.400Z",
+        "%1",
+        Some("/tmp/tmux-1000/work"),
+    );
+    focus_at(
+        &home,
+        "2025-01-29T14:32:01.400Z",
+        "%1",
+        Some("/tmp/tmux-1000/default"),
+    );
+    focus_at(&home, "2025-01-29T14:32:02.000Z", "%1", None);
+    let events = home.events();
+    let servers: Vec<_> = events.iter().map(|e| e.tmux_server.as_deref()).collect();
+    assert_eq!(
+        servers,
+        [Some("/tmp/tmux-1000/default"), Some("/tmp/tmux-1000/work"), None]
+    );
+    assert_ne!(events[0].id, events[1].id);
+    assert!(
+        events[1].id.ends_with(":%1@/tmp/tmux-1000/work"),
+        "{}",
+        events[1].id
+    );
+    assert!(events[2].id.ends_with(":%1"), "{}", events[2].id);
+
+    // Client events too: the same action on two servers is two observations.
+    for server in [
+        "/tmp/tmux-1000/default",
+        "/tmp/tmux-1000/work",
+        "/tmp/tmux-1000/work",
+    ] {
+        ingest_at(
+            &home,
+            NOW,
+            &[
+                "client",
+                "--action=focus_in",
+                "--pane=%1",
+                "--cwd=/",
+                "--session=s",
+                &format!("--server={server}"),
+            ],
+        );
+    }
+    assert_eq!(home.events().len(), 5);
+}
+
+#[test]
+fn the_debounce_compares_pinned_times_to_the_millisecond() {
+    let home = Home::initialised();
+    focus_at(&home, "2025-01-29T14:32:01.000Z", "%1", Some("/s"));
+    focus_at(&home, "2025-01-29T14:32:01.499Z", "%1", Some("/s"));
+    focus_at(&home, "2025-01-29T14:32:01.500Z", "%1", Some("/s"));
+    let times: Vec<_> = home
+        .events()
+        .into_iter()
+        .map(|e| e.timestamp.to_string())
+        .collect();
+    assert_eq!(times, ["2025-01-29T14:32:01.000Z", "2025-01-29T14:32:01.500Z"]);
+}
+
+#[test]
+fn a_bad_tt_now_is_an_error_that_names_it_and_records_nothing() {
+    let home = Home::initialised();
+    let out = home
+        .tt(&["ingest", "pane-focus", "--pane=%1", "--cwd=/", "--session=s"])
+        .env("TT_NOW", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("TT_NOW: ") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(home.log_lines().is_empty());
+}
+
+/// Hooks of an older tt (no --server) may still be installed in a running tmux beside
+/// the new ones: both fire for one pane switch, and the second event is dropped.
+#[test]
+fn an_event_that_names_no_server_debounces_the_same_pane_of_any_server() {
+    let home = Home::initialised();
+    focus_at(&home, NOW, "%1", None);
+    focus_at(
+        &home,
+        "2025-01-29T14:32:01.100Z",
+        "%1",
+        Some("/tmp/tmux-1000/default"),
+    );
+    focus_at(&home, NOW, "%2", Some("/tmp/tmux-1000/default"));
+    focus_at(&home, "2025-01-29T14:32:01.100Z", "%2", None);
+    let client = |server: Option<&str>| {
+        let server = server.map(|server| format!("--server={server}"));
+        let mut args = vec![
+            "client",
+            "--action=attached",
+            "--pane=%1",
+            "--cwd=/",
+            "--session=s",
+        ];
+        args.extend(server.as_deref());
+        ingest_at(&home, NOW, &args);
+    };
+    client(Some("/tmp/tmux-1000/default"));
+    client(None);
+    let kept: Vec<_> = home
+        .events()
+        .into_iter()
+        .map(|e| (e.kind, e.pane_id.unwrap(), e.tmux_server))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("tmux_pane_focus".to_string(), "%1".to_string(), None),
+            (
+                "tmux_pane_focus".to_string(),
+                "%2".to_string(),
+                Some("/tmp/tmux-1000/default".to_string())
+            ),
+            (
+                "tmux_client".to_string(),
+                "%1".to_string(),
+                Some("/tmp/tmux-1000/default".to_string())
+            ),
+        ]
+    );
 }

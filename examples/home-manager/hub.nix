@@ -5,13 +5,11 @@
 #   homeConfigurations.me = home-manager.lib.homeManagerConfiguration {
 #     pkgs = nixpkgs.legacyPackages.x86_64-linux;
 #     modules = [
-#       tt.homeManagerModules.default
+#       tt.homeModules.default
 #       ./hub.nix
 #       { home.username = "me"; home.homeDirectory = "/home/me"; home.stateVersion = "25.11"; }
 #     ];
 #   };
-{ pkgs, ... }:
-
 {
   programs.tt = {
     enable = true;
@@ -47,9 +45,11 @@
       allocation.attention_window = "3m";
     };
 
-    # Pull every 30 minutes (a systemd user timer, so Linux only).
-    sync.timer = pkgs.stdenv.hostPlatform.isLinux;
-    sync.interval = "*:0/30";
+    # Pull every hour: a systemd user timer on Linux, a launchd agent on
+    # macOS. (On Linux any systemd calendar event works, e.g. "*:0/30";
+    # macOS takes hourly, daily, weekly, ...)
+    sync.timer = true;
+    sync.interval = "hourly";
   };
 
   # With Home Manager managing tmux, the hooks are sourced from the

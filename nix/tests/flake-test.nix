@@ -34,7 +34,8 @@ let
       outPath = toString ../..;
     };
 
-  cargoVersion = (lib.importTOML ../../Cargo.toml).package.version;
+  cargo = (lib.importTOML ../../Cargo.toml).package;
+  cargoVersion = cargo.version;
   names = map (p: p.name);
   fact = what: holds: { inherit what holds; };
 
@@ -50,6 +51,11 @@ let
       shell = self.devShells.${system}.default.args.packages;
       packageOf =
         module: (standIns.${system}.evalHomeWith module [ { programs.tt.enable = true; } ]).programs.tt.package;
+      # The module file on its own, without the flake's packages.
+      standalone = import ../hm-module.nix { };
+      defaultTextOf =
+        module: (standIns.${system}.optionsWith module).programs.tt.package.defaultText.text or "";
+      clippy = self.checks.${system}.clippy;
     in
     map (f: f // { what = "${system}: ${f.what}"; }) (
       # lib.fileset needs builtins.readFileType, new in Nix 2.14.
@@ -107,7 +113,31 @@ let
             meta.description = self.apps.${system}.default.meta.description;
           }
         ))
-        (fact "overlays.default adds tt" (overlaid.tt.pname or null == "tt"))
+        (fact "overlays.default adds tt as tt-time-tracker" (overlaid.tt-time-tracker.pname or null == "tt"))
+        (fact "overlays.default leaves nixpkgs' tt (a typing test) alone" (
+          builtins.attrNames (self.overlays.default pkgs pkgs) == [ "tt-time-tracker" ]
+        ))
+        (fact "meta names the program" (tt.meta.mainProgram or null == "tt"))
+        (fact "meta.license and meta.homepage are Cargo.toml's when it declares them" (
+          (cargo ? license -> tt.meta.license or null == lib.getLicenseFromSpdxId cargo.license)
+          && (cargo ? repository -> tt.meta.homepage or null == cargo.homepage or cargo.repository)
+        ))
+        (fact "the sync tests run on Linux only (the macOS build user has no login shell)" (
+          (args.cargoTestFlags or [ ])
+          == lib.optionals (!isLinux) [
+            "-E"
+            "!binary(/^sync_/)"
+          ]
+        ))
+        (fact "the tests may use local networking on macOS" (args.__darwinAllowLocalNetworking or false))
+        (fact "the dev shell can link glibc statically and run the sync tests" (
+          lib.elem "util-linux" (names shell)
+          && names (self.devShells.${system}.default.args.buildInputs or [ ])
+          == lib.optional isLinux "glibc-static"
+        ))
+        (fact "the clippy check passes no static-glibc RUSTFLAGS to the proc-macros" (
+          !(clippy.drvArgs.env or { } ? RUSTFLAGS)
+        ))
         (fact "the dev shell has the Rust tools and sqlite" (
           lib.all (n: lib.elem n (names shell)) [
             "cargo"
@@ -122,11 +152,21 @@ let
           packageOf self.homeManagerModules.default == tt
         ))
         (fact "homeManagerModules.tt defaults to this flake's tt" (packageOf self.homeManagerModules.tt == tt))
+        (fact "homeModules.default defaults to this flake's tt" (
+          self ? homeModules && packageOf self.homeModules.default == tt
+        ))
+        (fact "the module's documented default is the flake's tt" (
+          lib.hasInfix "tt.packages." (defaultTextOf self.homeManagerModules.default)
+        ))
+        (fact "the module file on its own builds tt from this source, never pkgs.tt" (
+          (packageOf standalone) != pkgs.tt && (packageOf standalone).args.pname or null == "tt"
+        ))
         (fact "checks cover tests, clippy, rustfmt and the module" (
           builtins.attrNames self.checks.${system} == [
             "clippy"
             "fmt"
             "hm-module"
+            "hm-module-config-typo"
             "hm-module-stand-ins"
             "package"
           ]

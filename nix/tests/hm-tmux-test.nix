@@ -19,32 +19,53 @@
 }:
 
 let
-  standIns = import ./stand-ins.nix { inherit nixpkgsLib nixpkgsPath; };
   lib = nixpkgsLib;
-  ttPackage = standIns.pkgs.tt;
 
-  evalHome = import ./home-manager.nix {
-    inherit homeManager lib;
-    inherit (standIns) pkgs;
-    ttModule = ../hm-module.nix;
-    minimal = true;
-    extraModules = [ (homeManager + "/modules/programs/tmux.nix") ];
-  };
+  # Once on Linux and once on macOS, as in nix/tests/stand-ins-test.nix.
+  runOn =
+    system:
+    let
+      standIns = import ./stand-ins.nix { inherit nixpkgsLib nixpkgsPath system; };
+      ttPackage = standIns.pkgs.tt;
 
-  cases = import ./hm-module.nix { inherit lib ttPackage; };
+      evalHome = import ./home-manager.nix {
+        inherit homeManager lib;
+        inherit (standIns) pkgs ttModule;
+        minimal = true;
+        extraModules = [ (homeManager + "/modules/programs/tmux.nix") ];
+      };
 
-  tmuxConf = (evalHome [ cases.remote.module ]).xdg.configFile."tmux/tmux.conf".text;
+      cases = import ./hm-module.nix {
+        inherit lib ttPackage;
+        inherit (standIns.pkgs.stdenv.hostPlatform) isLinux;
+      };
 
-  result = import ./run-cases.nix {
-    inherit lib cases evalHome;
-    parseToml = file: builtins.fromTOML (builtins.readFile file.source);
-  };
+      remote = evalHome [ cases.remote.module ];
+      tmuxConf = remote.xdg.configFile."tmux/tmux.conf".text;
+      hookFile = remote.xdg.configFile."tt/tmux.conf".source;
 
-  failures =
-    result.failures
-    ++ lib.optional (!lib.hasInfix "source-file ${ttPackage}/share/tt/tmux.conf\n" tmuxConf) "remote: the generated tmux.conf sources the hooks";
+      result = import ./run-cases.nix {
+        inherit lib cases evalHome;
+        parseToml = file: builtins.fromTOML (builtins.readFile (file.source.generated or file.source));
+      };
+    in
+    {
+      failures = map (f: "${system}: ${f}") (
+        result.failures
+        ++ lib.optional (!lib.hasInfix "source-file ${hookFile}\n" tmuxConf) "remote: the generated tmux.conf sources the hooks"
+      );
+      checked = result.checked + 1;
+      cases = lib.length (lib.attrNames cases);
+    };
+
+  results = map runOn [
+    "x86_64-linux"
+    "aarch64-darwin"
+  ];
+  failures = lib.concatMap (r: r.failures) results;
+  checked = lib.foldl' (n: r: n + r.checked) 0 results;
 in
 if failures == [ ] then
-  "${toString (result.checked + 1)} facts hold in ${toString (lib.length (lib.attrNames cases))} cases"
+  "${toString checked} facts hold in ${toString (lib.head results).cases} cases on Linux and macOS"
 else
   throw ("programs.tt facts that do not hold:\n" + lib.concatMapStrings (f: "  - ${f}\n") failures)

@@ -21,7 +21,8 @@ let
       result = import ./run-cases.nix {
         inherit (standIns) lib evalHome;
         inherit cases;
-        parseToml = file: builtins.fromTOML (builtins.readFile file.source);
+        # config.toml as rendered, before tt checks it at build time.
+        parseToml = file: builtins.fromTOML (builtins.readFile (file.source.generated or file.source));
       };
     in
     result // { failures = map (f: "${system}: ${f}") result.failures; };

@@ -5,8 +5,9 @@
 #   `pkgs.formats` the modules read, of which only TOML writes real TOML
 #   (nixpkgs' `lib` has no TOML writer), `path` when given, and a
 #   `buildRustPackage` that hands back its arguments for nix/tests/flake-test.nix;
-# - `evalHome`: the options of Home Manager that programs.tt sets, loosely
-#   typed, with `lib.hm` reduced to the two helpers the module calls.
+# - `evalHome`: the options of Home Manager that programs.tt sets or reads,
+#   loosely typed, with `lib.hm` reduced to the helpers the module calls
+#   (launchd's named intervals: hourly and daily only).
 #
 # nix/tests/hm-tmux-test.nix runs Home Manager's own modules on this `pkgs`;
 # the flake's checks run the same cases on real nixpkgs and Home Manager.
@@ -29,6 +30,31 @@ let
         assertions.assertPlatform = module: pkgs: platforms: {
           assertion = lib.elem pkgs.stdenv.hostPlatform.system platforms;
           message = "The module ${module} does not support ${pkgs.stdenv.hostPlatform.system}.";
+        };
+        # Two of Home Manager's named intervals, in its shape.
+        darwin = {
+          mkCalendarInterval =
+            interval:
+            {
+              hourly = [ { Minute = 0; } ];
+              daily = [
+                {
+                  Hour = 0;
+                  Minute = 0;
+                }
+              ];
+            }
+            .${interval} or null;
+          assertInterval = option: interval: pkgs: {
+            assertion =
+              pkgs.stdenv.hostPlatform.isDarwin
+              -> lib.elem interval [
+                "hourly"
+                "daily"
+              ];
+            message = "On Darwin, ${option} must be one of: hourly, daily.";
+          };
+          intervalDocumentation = "";
         };
       };
     }
@@ -110,18 +136,26 @@ let
   }
   # Builders give fake packages too: no case looks inside what they build.
   // {
-    runCommand = name: _env: _script: fakePackage name;
+    # The script is kept for the cases to read.
+    runCommand = name: env: script: fakePackage name // env.passthru or { } // { inherit script; };
     runCommandLocal = name: _env: _script: fakePackage name;
     writeText = name: _text: fakePackage name;
     writeTextFile = { name, ... }: fakePackage name;
     mkShell = args: fakePackage "nix-shell" // { inherit args; };
+    # drvArgs: the attributes of the derivation, as overrideAttrs changes them.
     rustPlatform.buildRustPackage =
       args:
-      fakePackage "${args.pname}-${args.version}"
-      // {
-        inherit args;
-        inherit (args) pname version meta;
-      };
+      let
+        package =
+          fakePackage "${args.pname}-${args.version}"
+          // {
+            inherit args;
+            inherit (args) pname version meta;
+            drvArgs = args;
+            overrideAttrs = f: package // { drvArgs = args // f args; };
+          };
+      in
+      package;
   }
   // lib.genAttrs [
     "cargo"
@@ -159,9 +193,33 @@ let
     }
   );
 
-  # The options of Home Manager that programs.tt sets, with loose types.
+  str = default: mkOption {
+    type = types.str;
+    inherit default;
+  };
+
+  # The options of Home Manager that programs.tt sets or reads, with loose
+  # types and the defaults of a user `tester`.
   homeManager = {
     options = {
+      home.homeDirectory = str "/home/tester";
+      home.profileDirectory = str "/home/tester/.nix-profile";
+      xdg.configHome = str "/home/tester/.config";
+      xdg.dataHome = str "/home/tester/.local/share";
+      xdg.stateHome = str "/home/tester/.local/state";
+      sshAuthSock.enable = mkOption {
+        type = types.bool;
+        default = false;
+      };
+      sshAuthSock.systemd.socketProviderUnit = mkOption { type = types.str; };
+      sshAuthSock.initialization = mkOption {
+        type = types.attrsOf types.str;
+        default = { };
+      };
+      launchd.agents = mkOption {
+        type = types.attrsOf types.attrs;
+        default = { };
+      };
       assertions = mkOption {
         type = types.listOf types.attrs;
         default = [ ];
@@ -209,14 +267,27 @@ let
       ]
       ++ modules;
     }).config;
+
+  # The module as the flake gives it, with this `pkgs.tt` as its package.
+  ttModule = import ../hm-module.nix { ttPackages.${system}.tt = pkgs.tt; };
 in
 {
-  inherit lib pkgs;
+  inherit lib pkgs ttModule;
   ttPackage = pkgs.tt;
 
   # modules -> config, without enforcing assertions (the cases read them).
-  evalHome = evalHomeWith ../hm-module.nix;
+  evalHome = evalHomeWith ttModule;
 
-  # The same with another module providing programs.tt (the flake's wrapper).
+  # The same with another module providing programs.tt (the flake's).
   inherit evalHomeWith;
+
+  # The options with another module providing programs.tt.
+  optionsWith =
+    ttModule:
+    (lib.evalModules {
+      modules = [
+        homeManager
+        ttModule
+      ];
+    }).options;
 }

@@ -50,7 +50,7 @@ mod tests {
     #[test]
     fn every_hook_calls_the_given_binary() {
         let calls = HOOKS.matches(CALL).count();
-        assert_eq!(calls, 5, "one call per hook");
+        assert_eq!(calls, 9, "one call per hook");
         let hooks = hooks_for(Path::new("/opt/tt 1/bin/tt")).unwrap();
         assert_eq!(hooks.matches("; \"/opt/tt 1/bin/tt\" ingest ").count(), calls);
         assert!(!hooks.contains(CALL));

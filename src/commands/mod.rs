@@ -1,7 +1,10 @@
 //! One module per subcommand, each with `pub fn run(args, &Ctx) -> Result<()>`.
 
+pub mod assign;
 pub mod completions;
 pub mod config;
+pub mod context;
+pub mod doctor;
 pub mod events;
 pub mod export;
 pub mod hook;
@@ -10,7 +13,13 @@ pub mod ingest;
 pub mod ingest_sessions;
 pub mod init;
 pub mod machines;
+pub mod recompute;
+pub mod report;
+pub mod status;
+pub mod streams;
 pub mod sync;
+pub mod tag;
+pub mod timeline;
 
 use std::path::PathBuf;
 
@@ -19,6 +28,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, config_file_path};
 use crate::paths::Paths;
+use crate::report::period::Spec;
 
 /// What every command gets: resolved directories and the merged configuration.
 pub struct Ctx {
@@ -82,8 +92,8 @@ fn run(cli: Cli) -> Result<()> {
         // The tmux hooks run on every pane switch and need only the data directory:
         // loading the configuration would be wasted time on the hot path.
         Command::Ingest(args) => {
-            if let Some((kind, pane)) = ingest::pane_event(args) {
-                return ingest::record_pane_event(kind, pane, &Paths::from_env()?);
+            if let Some((observed, pane)) = ingest::tmux_event(args) {
+                return ingest::record_tmux_event(observed, pane, &Paths::from_env()?);
             }
         }
         _ => {}
@@ -97,6 +107,20 @@ fn run(cli: Cli) -> Result<()> {
         Command::Events(args) => events::run(&args, &ctx),
         Command::Sync(args) => sync::run(&args, &ctx),
         Command::Machines(args) => machines::run(&args, &ctx),
+        Command::Streams(args) => streams::run(&args, &ctx),
+        Command::Tag(args) => tag::run(&args, &ctx, tag::Change::Add),
+        Command::Untag(args) => tag::run(&args, &ctx, tag::Change::Remove),
+        Command::Assign(args) => assign::run(&args, &ctx),
+        Command::Unassign(args) => assign::run_unassign(&args, &ctx),
+        Command::Context(args) => context::run(&args, &ctx),
+        Command::Recompute(args) => recompute::run(&args, &ctx),
+        Command::Report(args) => report::run(&args, &ctx),
+        Command::Today(options) => report::shortcut(Spec::Day, &options, &ctx),
+        Command::Yesterday(options) => report::shortcut(Spec::LastDay, &options, &ctx),
+        Command::Week(options) => report::shortcut(Spec::Week, &options, &ctx),
+        Command::Timeline(args) => timeline::run(&args, &ctx),
+        Command::Status(args) => status::run(&args, &ctx),
+        Command::Doctor(args) => doctor::run(&args, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Completions(_) | Command::Hook(_) => unreachable!("handled above"),
     }

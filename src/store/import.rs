@@ -13,10 +13,11 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 use super::{Store, machines, sessions};
+use crate::event::Event;
 use crate::paths::open_private_append;
 use crate::timestamp::Timestamp;
 use crate::wire::{Line, Lines, Record, Rejected, Spooled, Validator, Verdict, rejected_line_id};
@@ -35,6 +36,42 @@ pub struct ImportSummary {
 const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events
     (id, machine_id, timestamp, source, type, cwd, git_project, session_id, payload)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// Inserts one event with its payload through `stmt` (a prepared [`INSERT_EVENT`]);
+/// false when its id was already stored.
+fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, event: &Event, payload: &str) -> Result<bool> {
+    let ts = event.timestamp.to_canonical();
+    let changed = stmt.execute(params![
+        event.id,
+        event.machine_id(),
+        std::str::from_utf8(&ts).expect("ASCII digits"),
+        event.source,
+        event.kind,
+        event.cwd,
+        event.git_project,
+        event.session_id,
+        payload,
+    ])?;
+    Ok(changed == 1)
+}
+
+/// Inserts events with their payloads (tests and benchmarks that build a database
+/// directly); returns (inserted, duplicates).
+pub fn insert_events<'a>(
+    conn: &Connection,
+    events: impl IntoIterator<Item = (&'a Event, &'a str)>,
+) -> Result<(u64, u64)> {
+    let mut stmt = conn.prepare_cached(INSERT_EVENT)?;
+    let (mut inserted, mut duplicates) = (0, 0);
+    for (event, payload) in events {
+        if insert_event(&mut stmt, event, payload)? {
+            inserted += 1;
+        } else {
+            duplicates += 1;
+        }
+    }
+    Ok((inserted, duplicates))
+}
 
 /// Lines parsed per chunk handed from the parser to the writer. With the channel's
 /// bound this caps what the parse threads hold ahead of the writer (a few MB).
@@ -257,19 +294,8 @@ fn write(
                             machines::ensure(&tx, machine)?;
                             known_machines.insert(machine.to_string());
                         }
-                        let ts = event.timestamp.to_canonical();
-                        let changed = insert.execute(params![
-                            event.id,
-                            machine,
-                            std::str::from_utf8(&ts).expect("ASCII digits"),
-                            event.source,
-                            event.kind,
-                            event.cwd,
-                            event.git_project,
-                            event.session_id,
-                            payload.as_deref().expect("events carry their payload"),
-                        ])?;
-                        if changed == 1 {
+                        let payload = payload.as_deref().expect("events carry their payload");
+                        if insert_event(&mut insert, event, payload)? {
                             intake.summary.imported += 1;
                         } else {
                             intake.summary.duplicates += 1;

@@ -144,3 +144,36 @@ pub fn ensure(conn: &Connection, machine_id: &str) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// The machine id `query` names: a machine id, a unique id prefix, or a unique label.
+/// Unknown or ambiguous: an error listing the machines.
+pub fn resolve(conn: &Connection, query: &str) -> Result<String> {
+    let all = list(conn)?;
+    let known = || {
+        all.iter()
+            .map(|m| format!("{} ({})", m.label, &m.machine_id[..8.min(m.machine_id.len())]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(m) = all.iter().find(|m| m.machine_id.eq_ignore_ascii_case(query)) {
+        return Ok(m.machine_id.clone());
+    }
+    let by_label: Vec<&MachineRow> = all.iter().filter(|m| m.label == query).collect();
+    let by_prefix: Vec<&MachineRow> = all
+        .iter()
+        .filter(|m| {
+            !query.is_empty()
+                && m.machine_id
+                    .to_ascii_lowercase()
+                    .starts_with(&query.to_ascii_lowercase())
+        })
+        .collect();
+    match (by_label.as_slice(), by_prefix.as_slice()) {
+        ([one], _) | ([], [one]) => Ok(one.machine_id.clone()),
+        ([], []) if all.is_empty() => {
+            anyhow::bail!("no machine {query:?}: no machine is known yet (run 'tt sync')")
+        }
+        ([], []) => anyhow::bail!("no machine {query:?}; known machines: {}", known()),
+        _ => anyhow::bail!("machine {query:?} is ambiguous; give its full id: {}", known()),
+    }
+}

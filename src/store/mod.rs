@@ -1,10 +1,13 @@
 //! The SQLite database: opening (version check, pragmas) and the queries built on it.
 
+pub mod corrections;
 pub mod events;
 pub mod import;
 pub mod machines;
+pub mod report;
 pub mod schema;
 pub mod sessions;
+pub mod streams;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -77,6 +80,34 @@ impl Store {
         Store::open(path).map(Some)
     }
 
+    /// Opens an existing database read-only; `None` when there is none. Reports use it:
+    /// they never write, so they can run while a sync holds the write lock.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|err| describe_sqlite_error(err.into(), path))?;
+        if version != SCHEMA_VERSION {
+            bail!(
+                "database {} has schema version {version} but this tt needs schema version \
+                 {SCHEMA_VERSION}; move it aside (mv {0} {0}.old) and run 'tt sync' to rebuild it",
+                path.display()
+            );
+        }
+        Ok(Some(Store {
+            conn,
+            path: path.to_path_buf(),
+        }))
+    }
+
     fn check_or_create(&self, existed: bool) -> Result<()> {
         let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let tables: i64 = self
@@ -84,7 +115,7 @@ impl Store {
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
         if version == SCHEMA_VERSION {
             self.set_pragmas()?;
-            self.conn.execute_batch(schema::DESTINATIONS)?;
+            self.ensure_derived()?;
             return Ok(());
         }
         if version == 0 && tables == 0 {
@@ -93,6 +124,7 @@ impl Store {
             self.set_pragmas()?;
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(schema::CREATE)?;
+            tx.execute_batch(schema::DERIVED)?;
             tx.execute_batch(schema::DESTINATIONS)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
@@ -109,6 +141,29 @@ impl Store {
              move it aside (mv {0} {0}.old) and run 'tt sync' to rebuild it",
             self.path.display()
         )
+    }
+
+    /// Adds the derived tables when an older database of this version lacks them. A
+    /// read-only open (a report during a sync) finds them present and writes nothing.
+    fn ensure_derived(&self) -> Result<()> {
+        let present: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name IN \
+             ('intervals', 'cwd_projects', 'recompute_state', 'corrections', 'events_by_machine_cwd')",
+            [],
+            |r| r.get(0),
+        )?;
+        if present < 5 {
+            self.conn.execute_batch(schema::DERIVED)?;
+        }
+        let destinations: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'sync_destinations'",
+            [],
+            |r| r.get(0),
+        )?;
+        if destinations == 0 {
+            self.conn.execute_batch(schema::DESTINATIONS)?;
+        }
+        Ok(())
     }
 
     fn set_pragmas(&self) -> Result<()> {

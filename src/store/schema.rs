@@ -74,3 +74,49 @@ CREATE TABLE agent_sessions (
 ) WITHOUT ROWID;
 CREATE INDEX agent_sessions_by_parent ON agent_sessions(parent_session_id);
 "#;
+
+/// Tables and indexes derived from the events by `tt recompute` (and the corrections
+/// log). Created when missing on every open, so a database written by an earlier tt of
+/// the same schema version gains them without a migration: they hold nothing that a
+/// recompute cannot rebuild.
+pub const DERIVED: &str = r#"
+-- Direct and delegated time, coalesced: [start_ms, end_ms) of one kind for one stream
+-- (NULL: unassigned) on one machine. Reports read these instead of the events.
+CREATE TABLE IF NOT EXISTS intervals (
+    start_ms   INTEGER NOT NULL,
+    end_ms     INTEGER NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('direct', 'delegated')),
+    stream_id  TEXT,
+    machine_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS intervals_by_end ON intervals(end_ms);
+
+-- What each machine's events taught about directories (SPEC §10 inference).
+CREATE TABLE IF NOT EXISTS cwd_projects (
+    machine_id TEXT NOT NULL,
+    cwd        TEXT NOT NULL,
+    project    TEXT NOT NULL,
+    first_at   INTEGER NOT NULL,
+    PRIMARY KEY (machine_id, cwd)
+) WITHOUT ROWID;
+
+-- The user's corrections (SPEC §10), in the order they were made: each a resolved
+-- operation (stream and machine ids, UTC ms) as JSON, see streams::corrections::Op.
+-- Not derived: the one table here a recompute reads and never writes. Kept with
+-- these so an older database of this version gains it on open.
+CREATE TABLE IF NOT EXISTS corrections (
+    seq        INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    op         TEXT NOT NULL
+);
+
+-- Where the last recompute stopped: events are appended, so those with a rowid above
+-- `recomputed_rowid` are the ones no recompute has seen.
+CREATE TABLE IF NOT EXISTS recompute_state (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Older events below a directory that just got a project (inference may move them).
+CREATE INDEX IF NOT EXISTS events_by_machine_cwd ON events(machine_id, cwd);
+"#;

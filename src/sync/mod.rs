@@ -288,7 +288,11 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
     );
     progress.clear();
 
-    // TODO(streams issue): index local Claude sessions and recompute streams here.
+    // What the merged events change: streams and allocation (SPEC §9 step 4). Skipped
+    // after Ctrl-C; the next sync or 'tt recompute' picks the events up.
+    if !cancel.load(Ordering::SeqCst) {
+        crate::streams::after_sync(&mut store, config)?;
+    }
     for line in summary::render(&outcomes) {
         println!("{line}");
     }

@@ -3,10 +3,11 @@
 //! with remotes.
 //!
 //! Every test file is a crate of its own that compiles this whole module and uses a
-//! part of it (examples/bench_sync.rs includes it too, by `#[path]`): what one crate
+//! part of it (examples/bench/main.rs includes it too, by `#[path]`): what one crate
 //! leaves unused is not dead, hence the allow.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod fleet;
 pub mod sshd;
 

@@ -1,32 +1,30 @@
-//! Benchmark of the wire path (issue 6): `tt import` of 1,000,000 synthetic events
-//! into a fresh database against the `sqlite3` shell importing the same rows into a
-//! table of the same shape in one transaction; a re-import of the same file (all
-//! duplicates); and `tt export --after` an id near the end of a 1,000,000-line log
-//! against a full export.
-//!
-//! Run: `cargo build --release && cargo run --release --example bench_wire [-- EVENTS RUNS]`
-//! Needs `sqlite3` on PATH. Prints medians and ratios.
+//! The wire path (issue 6): `tt import` of 1,000,000 synthetic events into a fresh
+//! database against the `sqlite3` shell importing the same rows into a table of the
+//! same shape in one transaction; a re-import of the same file (all duplicates); and
+//! `tt export --after` an id near the end of a 1,000,000-line log against a full
+//! export. Needs `sqlite3` on PATH. BENCH_DIR keeps the generated files.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tt::event::{Event, kind, source};
 use tt::store::schema;
 use tt::timestamp::Timestamp;
 use tt::wire::{End, Header, Tagged, tagged_line};
 
+use crate::Ctx;
+use crate::measure::{Row, Table, duration, median, ratio, thousands, time};
+
 const MACHINE: &str = "0b6c2f0e-8d1a-4c3e-9f5b-2a7d4e6f8a90";
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
-    let tt = tt_binary();
+pub fn run(ctx: &Ctx, table: &mut Table) {
+    let count: usize = ctx.scale(1_000_000, 100_000);
+    let runs: usize = ctx.scale(3, 1);
+    let tt = ctx.tt.as_path();
     let dir = tempfile::tempdir().expect("temp dir");
-    // BENCH_DIR keeps the generated files for experiments.
     let kept = std::env::var_os("BENCH_DIR").map(PathBuf::from);
     let home = kept.as_deref().unwrap_or(dir.path());
 
@@ -36,8 +34,8 @@ fn main() {
     let csv = home.join("rows.csv");
     write_csv(&csv, &events);
     let size = fs::metadata(&export).unwrap().len();
-    println!(
-        "{count} events, export file {:.1} MB, {runs} runs each",
+    eprintln!(
+        "  {count} events, export file {:.1} MB, {runs} runs each",
         size as f64 / 1e6
     );
 
@@ -46,25 +44,43 @@ fn main() {
     let mut sqlite_import = Vec::new();
     for run in 0..runs {
         let db = home.join(format!("tt-{run}.db"));
-        tt_import.push(time(|| run_tt(&tt, home, &db, &["import"], Some(&export))));
-        tt_reimport.push(time(|| run_tt(&tt, home, &db, &["import"], Some(&export))));
+        tt_import.push(time(|| run_tt(tt, home, &db, &["import"], Some(&export))));
+        tt_reimport.push(time(|| run_tt(tt, home, &db, &["import"], Some(&export))));
         let baseline = home.join(format!("sqlite-{run}.db"));
         sqlite_import.push(time(|| sqlite_baseline(&baseline, &csv)));
-        fs::remove_file(&db).ok();
-        fs::remove_file(&baseline).ok();
+        for file in [&db, &baseline] {
+            for suffix in ["", "-wal", "-shm"] {
+                fs::remove_file(format!("{}{suffix}", file.display())).ok();
+            }
+        }
     }
-    let (a, b, c) = (
+    let (import, reimport, sqlite) = (
         median(&mut tt_import),
         median(&mut tt_reimport),
         median(&mut sqlite_import),
     );
-    println!(
-        "import     tt {:>8.2} s   sqlite3 shell {:>8.2} s   ratio {:.2}  (goal: <= 1.0 and < 5 s)",
-        a,
-        c,
-        a / c
+    let n = thousands(count as u64);
+    table.add(
+        Row::new(
+            format!("`tt import` of {n} events into a fresh database"),
+            duration(import),
+        )
+        .baseline(
+            format!(
+                "`sqlite3` shell importing the same rows into the same table: {}",
+                duration(sqlite)
+            ),
+            ratio(import, sqlite),
+        )
+        .goal(
+            "≤ 1.0x and < 5 s",
+            import <= sqlite && import < Duration::from_secs(5),
+        ),
     );
-    println!("re-import  tt {:>8.2} s   (all duplicates; goal < 2 s)", b);
+    table.add(
+        Row::new("re-import of the same file, all duplicates", duration(reimport))
+            .goal("< 2 s", reimport < Duration::from_secs(2)),
+    );
 
     // Export: the machine's own log of `count` lines, full vs. after an id 1% from the end.
     let data = home.join("data/tt");
@@ -85,15 +101,21 @@ fn main() {
     let mut full = Vec::new();
     let mut incremental = Vec::new();
     for _ in 0..runs.max(3) {
-        full.push(time(|| drain_tt(&tt, home, &db, &["export"])));
-        incremental.push(time(|| drain_tt(&tt, home, &db, &["export", "--after", &cursor])));
+        full.push(time(|| drain_tt(tt, home, &db, &["export"])));
+        incremental.push(time(|| drain_tt(tt, home, &db, &["export", "--after", &cursor])));
     }
     let (f, i) = (median(&mut full), median(&mut incremental));
-    println!(
-        "export     full {:>6.3} s   --after (last 1%) {:>6.3} s   speed-up {:.1}x  (goal >= 20x)",
-        f,
-        i,
-        f / i
+    let speedup = f.as_secs_f64() / i.as_secs_f64();
+    table.add(
+        Row::new(
+            format!("`tt export --after` the last 1% of a {n}-line log"),
+            duration(i),
+        )
+        .baseline(
+            format!("full export, read by a pipe: {}", duration(f)),
+            format!("{speedup:.0}x faster"),
+        )
+        .goal("≥ 20x", speedup >= 20.0),
     );
 }
 
@@ -201,7 +223,7 @@ fn sqlite_baseline(db: &Path, csv: &Path) {
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
-        .expect("sqlite3 on PATH");
+        .expect("sqlite3 on PATH (the import baseline)");
     child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success(), "sqlite3 baseline failed");
 }
@@ -238,24 +260,4 @@ fn drain_tt(tt: &Path, home: &Path, db: &Path, args: &[&str]) {
     let mut stdout = child.stdout.take().unwrap();
     let bytes = std::io::copy(&mut stdout, &mut std::io::sink()).unwrap();
     assert!(child.wait().unwrap().success() && bytes > 0, "tt {args:?} failed");
-}
-
-fn time(f: impl FnOnce()) -> f64 {
-    let start = Instant::now();
-    f();
-    Duration::as_secs_f64(&start.elapsed())
-}
-
-fn median(samples: &mut [f64]) -> f64 {
-    samples.sort_by(|a, b| a.total_cmp(b));
-    samples[samples.len() / 2]
-}
-
-/// The release binary next to this example.
-fn tt_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let release = exe.parent().unwrap().parent().unwrap();
-    let tt = release.join("tt");
-    assert!(tt.exists(), "build the binary first: cargo build --release");
-    tt
 }
