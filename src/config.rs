@@ -14,8 +14,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::paths::{Paths, expand_tilde};
 
-/// Environment variables that start with `TT_` but are not configuration keys.
-const NON_KEY_VARS: &[&str] = &["CONFIG", "SSH_COMMAND", "NOW"];
+/// The `TT_*` variables read as configuration keys: these prefixes (after `TT_`)
+/// name the known sections, and inside them every key is checked strictly. Any other
+/// `TT_*` variable (`TT_LOG`, `TT_NOW`, another tool's) is not ours to refuse.
+const KEY_PREFIXES: &[&str] = &["DATABASE_PATH", "SYNC__", "ALLOCATION__", "CLAUDE__"];
+
+/// `TT_*` variables tt reads that are not configuration keys.
+const OTHER_VARS: &[&str] = &["TT_CONFIG", "TT_SSH_COMMAND", "TT_NOW"];
+
+/// Whether `TT_<rest>` is read as a configuration key.
+fn is_key_var(rest: &str) -> bool {
+    let rest = rest.to_ascii_uppercase();
+    KEY_PREFIXES.iter().any(|p| {
+        if p.ends_with("__") {
+            rest.starts_with(p)
+        } else {
+            rest == *p
+        }
+    })
+}
+
+/// The `TT_*` variables of the environment that configuration ignores, sorted, for
+/// `tt config` to list.
+pub fn ignored_env_vars() -> Vec<String> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(key, _)| key.into_string().ok())
+        .filter(|key| {
+            key.strip_prefix("TT_")
+                .is_some_and(|rest| !is_key_var(rest) && !OTHER_VARS.contains(&key.as_str()))
+        })
+        .collect();
+    names.sort();
+    names
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -38,19 +69,19 @@ pub struct SyncConfig {
     pub ssh_command: String,
     /// tt on the remote side.
     pub remote_command: String,
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "duration")]
     pub connect_timeout: Duration,
     /// Whole transfer of one remote.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "duration")]
     pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AllocationConfig {
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "duration")]
     pub attention_window: Duration,
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "duration")]
     pub agent_timeout: Duration,
 }
 
@@ -105,6 +136,30 @@ impl Default for ClaudeConfig {
     }
 }
 
+/// Durations in config.toml and `TT_*` variables: `"90s"`, `"10m"`, `"1h 30m"`, `"2d"`
+/// (a day is 24 hours here), or ISO 8601 (`"PT10M"`), read and written by jiff.
+mod duration {
+    use std::time::Duration;
+
+    use jiff::{SignedDuration, Span, SpanRelativeTo};
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = SignedDuration::try_from(*value).map_err(serde::ser::Error::custom)?;
+        serializer.collect_str(&format_args!("{value:#}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let expected = || D::Error::custom("expected a duration such as \"90s\", \"10m\" or \"1h\"");
+        let span: Span = text.trim().parse().map_err(|_| expected())?;
+        let signed = span
+            .to_duration(SpanRelativeTo::days_are_24_hours())
+            .map_err(|_| expected())?;
+        Duration::try_from(signed).map_err(|_| D::Error::custom("a duration cannot be negative"))
+    }
+}
+
 /// Where the configuration file comes from: `--config`, else `TT_CONFIG`, else XDG.
 pub fn config_file_path(flag: Option<&Path>, paths: &Paths) -> (PathBuf, bool) {
     if let Some(path) = flag {
@@ -130,7 +185,7 @@ impl Config {
             .merge(Toml::file(file))
             .merge(
                 Env::prefixed("TT_")
-                    .ignore(NON_KEY_VARS)
+                    .filter(|key| is_key_var(key.as_str()))
                     .split("__")
                     .lowercase(true),
             )
@@ -215,18 +270,26 @@ fn describe_error(err: figment::Error, file: &Path) -> anyhow::Error {
                     } else {
                         key.clone()
                     };
-                    let what = if from_env {
-                        "unknown variable"
-                    } else {
-                        "unknown key"
-                    };
+                    if from_env {
+                        return format!(
+                            "environment variable {key} is not a configuration key (expected one of: {})",
+                            expected.join(", ")
+                        );
+                    }
                     return format!(
-                        "{origin}: {what} '{key}' (expected one of: {})",
+                        "{origin}: unknown key '{key}' (expected one of: {})",
                         expected.join(", ")
                     );
                 }
+                // jiff's parser explains its grammar; say what a user writes instead.
+                other if other.to_string().contains("duration") => {
+                    "expected a duration such as \"90s\", \"10m\" or \"1h\"".to_string()
+                }
                 other => other.to_string(),
             };
+            if from_env && !key.is_empty() {
+                return format!("environment variable {key}: {what}");
+            }
             if key.is_empty() {
                 format!("{origin}: {what}")
             } else {

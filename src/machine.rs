@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::paths::{Paths, write_private_atomic};
+use crate::paths::{Paths, ensure_private_dir, write_private_atomic};
 
 /// The message event-producing commands print when `tt init` has not run.
 pub const NO_IDENTITY: &str = "No machine identity found. Run 'tt init' first.";
@@ -68,14 +68,64 @@ impl Machine {
             },
             (None, label) => Machine {
                 machine_id: Uuid::new_v4(),
-                label: label.map(str::to_string).unwrap_or_else(hostname),
+                label: label
+                    .map(str::to_string)
+                    .or_else(|| crate::wire::clean_label(&hostname()))
+                    .unwrap_or_else(|| "localhost".to_string()),
             },
         };
         let mut json = serde_json::to_vec_pretty(&machine)?;
         json.push(b'\n');
-        write_private_atomic(&file, &json)?;
-        Ok((machine, true))
+        if existing.is_some() {
+            write_private_atomic(&file, &json)?;
+            return Ok((machine, true));
+        }
+        // A new identity is published only if no other `tt init` got there first:
+        // two racing inits must agree on one id, not each print its own.
+        match create_exclusive(&file, &json)? {
+            true => Ok((machine, true)),
+            false => {
+                let winner = read_file(&file)?.context("machine.json vanished while it was created")?;
+                match label {
+                    Some(label) if winner.label != label => Machine::init(paths, Some(label)),
+                    _ => Ok((winner, false)),
+                }
+            }
+        }
     }
+}
+
+/// Writes `contents` to a private temporary file and links it to `path` only if
+/// `path` does not exist (link(2) never replaces), so readers never see a partial
+/// file and exactly one creator wins. Returns false when `path` already existed.
+fn create_exclusive(path: &Path, contents: &[u8]) -> Result<bool> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    ensure_private_dir(parent)?;
+    let tmp = parent.join(format!(
+        ".{}.new.{}.{:?}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("tt"),
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let written = (|| -> std::io::Result<bool> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(err) => Err(err),
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written.with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn read_file(file: &Path) -> Result<Option<Machine>> {

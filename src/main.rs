@@ -17,6 +17,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("{err:#}");
+            if err.downcast_ref::<tt::sync::Interrupted>().is_some() {
+                return ExitCode::from(tt::sync::INTERRUPTED_EXIT);
+            }
             ExitCode::FAILURE
         }
     }

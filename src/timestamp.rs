@@ -1,35 +1,80 @@
 //! Event timestamps: UTC, millisecond precision, written `2025-01-29T14:32:01.000Z`.
 //!
-//! The fixed-width text sorts in time order, so the database stores it as text.
+//! The fixed-width text sorts in time order, so the database stores it as text. The
+//! calendar arithmetic is jiff's; this module only fixes the one form tt writes and
+//! the range that form can hold (years 0000 to 9999).
 
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::civil::DateTime;
+use jiff::tz::Offset;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Milliseconds since the Unix epoch, UTC.
+/// Milliseconds since the Unix epoch, UTC, always within [`Timestamp::MIN`] and
+/// [`Timestamp::MAX`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// `0000-01-01T00:00:00.000Z`: the earliest instant with a four-digit year.
+    pub const MIN: Timestamp = Timestamp(-62_167_219_200_000);
+    /// `9999-12-30T22:00:00.000Z`: jiff's last whole millisecond (it keeps a margin
+    /// so that every offset's civil time stays within year 9999).
+    pub const MAX: Timestamp = Timestamp(253_402_207_200_000);
+
     pub fn now() -> Timestamp {
         Timestamp::from_jiff(jiff::Timestamp::now())
     }
 
+    /// A timestamp computed by tt itself (a window start, a test's clock). Results of
+    /// arithmetic past either end saturate there ("from the beginning of time");
+    /// input is never clamped: parsing and [`Timestamp::try_from_millis`] refuse it.
     pub fn from_millis(ms: i64) -> Timestamp {
-        Timestamp(ms)
+        Timestamp(ms.clamp(Timestamp::MIN.0, Timestamp::MAX.0))
+    }
+
+    /// `None` when `ms` is outside the years 0000 to 9999.
+    pub fn try_from_millis(ms: i64) -> Option<Timestamp> {
+        (Timestamp::MIN.0..=Timestamp::MAX.0)
+            .contains(&ms)
+            .then_some(Timestamp(ms))
     }
 
     pub fn as_millis(self) -> i64 {
         self.0
     }
 
+    /// Saturates like [`Timestamp::from_millis`] (jiff's clock cannot leave the range).
     pub fn from_jiff(ts: jiff::Timestamp) -> Timestamp {
-        Timestamp(ts.as_millisecond())
+        Timestamp::from_millis(ts.as_millisecond())
     }
 
     pub fn to_jiff(self) -> jiff::Timestamp {
-        jiff::Timestamp::from_millisecond(self.0).expect("timestamps are always in jiff's range")
+        jiff::Timestamp::from_millisecond(self.0).expect("years 0000 to 9999 are in jiff's range")
+    }
+
+    /// The canonical text `YYYY-MM-DDTHH:MM:SS.mmmZ` without the formatting machinery
+    /// (this runs for every event of an import).
+    pub fn to_canonical(self) -> [u8; 24] {
+        let dt = Offset::UTC.to_datetime(self.to_jiff());
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, value: i32| {
+            let mut value = value;
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        // The year is 0..=9999 by construction: four digits, never cut.
+        put(0, 4, i32::from(dt.year()));
+        put(5, 2, i32::from(dt.month()));
+        put(8, 2, i32::from(dt.day()));
+        put(11, 2, i32::from(dt.hour()));
+        put(14, 2, i32::from(dt.minute()));
+        put(17, 2, i32::from(dt.second()));
+        put(20, 3, i32::from(dt.millisecond()));
+        out
     }
 }
 
@@ -48,7 +93,9 @@ impl FromStr for Timestamp {
     type Err = BadTimestamp;
 
     /// Accepts RFC 3339 in UTC (`Z` suffix) with any sub-second precision, which is
-    /// kept to the millisecond. Other offsets are refused: events are UTC.
+    /// kept to the millisecond. Refused: other offsets (events are UTC), years outside
+    /// 0000 to 9999 (the stored form has four digits), and leap seconds (`:60`): jiff
+    /// would read them as `:59`, and a moved event is worse than a refused one.
     fn from_str(s: &str) -> Result<Timestamp, BadTimestamp> {
         if let Some(ts) = parse_canonical(s.as_bytes()) {
             return Ok(ts);
@@ -58,14 +105,32 @@ impl FromStr for Timestamp {
                 "timestamp {s:?} is not UTC (expected a 'Z' suffix)"
             )));
         }
+        if is_leap_second(s) {
+            return Err(BadTimestamp(format!(
+                "timestamp {s:?} is a leap second, which tt cannot store"
+            )));
+        }
         let ts: jiff::Timestamp = s
             .parse()
             .map_err(|_| BadTimestamp(format!("timestamp {s:?} is not RFC 3339")))?;
-        Ok(Timestamp::from_jiff(ts))
+        Timestamp::try_from_millis(ts.as_millisecond())
+            .ok_or_else(|| BadTimestamp(format!("timestamp {s:?} is out of range (years 0000 to 9999)")))
     }
 }
 
-/// Fast path for exactly `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form tt writes.
+/// Seconds `60` in an RFC 3339 time (`...:59:60Z`, `...:59:60.5Z`). Minutes are never
+/// 60, so a `:60` followed by the end of the seconds can only be a leap second.
+fn is_leap_second(s: &str) -> bool {
+    s.match_indices(":60").any(|(i, _)| {
+        matches!(
+            s.as_bytes().get(i + 3),
+            None | Some(b'.' | b',' | b'Z' | b'z' | b'+' | b'-')
+        )
+    })
+}
+
+/// Fast path for exactly `YYYY-MM-DDTHH:MM:SS.mmmZ`, the form tt writes: the digits
+/// are read here, the calendar is checked by jiff.
 fn parse_canonical(b: &[u8]) -> Option<Timestamp> {
     if b.len() != 24
         || b[4] != b'-'
@@ -78,90 +143,29 @@ fn parse_canonical(b: &[u8]) -> Option<Timestamp> {
     {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let mut n = 0i64;
+    let num = |range: std::ops::Range<usize>| -> Option<i16> {
+        let mut n = 0i16;
         for &c in &b[range] {
             if !c.is_ascii_digit() {
                 return None;
             }
-            n = n * 10 + i64::from(c - b'0');
+            n = n * 10 + i16::from(c - b'0');
         }
         Some(n)
     };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second, milli) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(Timestamp(
-        ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli,
-    ))
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-impl Timestamp {
-    /// The canonical text `YYYY-MM-DDTHH:MM:SS.mmmZ` without the formatting machinery
-    /// (this runs for every event of an import).
-    pub fn to_canonical(self) -> [u8; 24] {
-        let days = self.0.div_euclid(86_400_000);
-        let ms_of_day = self.0.rem_euclid(86_400_000);
-        let (year, month, day) = civil_from_days(days);
-        let mut out = *b"0000-00-00T00:00:00.000Z";
-        let mut put = |at: usize, width: usize, mut value: i64| {
-            for i in (at..at + width).rev() {
-                out[i] = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-        };
-        put(0, 4, year.clamp(0, 9999));
-        put(5, 2, month);
-        put(8, 2, day);
-        put(11, 2, ms_of_day / 3_600_000);
-        put(14, 2, ms_of_day / 60_000 % 60);
-        put(17, 2, ms_of_day / 1000 % 60);
-        put(20, 3, ms_of_day % 1000);
-        out
-    }
+    let small = |range| num(range).and_then(|n| i8::try_from(n).ok());
+    let dt = DateTime::new(
+        num(0..4)?,
+        small(5..7)?,
+        small(8..10)?,
+        small(11..13)?,
+        small(14..16)?,
+        small(17..19)?,
+        i32::from(num(20..23)?) * 1_000_000,
+    )
+    .ok()?;
+    let ts = Offset::UTC.to_timestamp(dt).ok()?;
+    Some(Timestamp(ts.as_millisecond()))
 }
 
 impl fmt::Display for Timestamp {
@@ -194,11 +198,17 @@ mod tests {
             "2025-01-29T14:32:01.000Z",
             "1970-01-01T00:00:00.000Z",
             "2024-02-29T23:59:59.999Z",
+            "0000-01-01T00:00:00.000Z",
+            "9999-12-30T22:00:00.000Z",
+            "1969-12-31T23:59:59.999Z",
         ] {
             let ts: Timestamp = text.parse().unwrap();
             assert_eq!(ts.to_string(), text);
             assert_eq!(ts, Timestamp::from_jiff(text.parse::<jiff::Timestamp>().unwrap()));
         }
+        assert_eq!(Timestamp::MIN.to_string(), "0000-01-01T00:00:00.000Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-30T22:00:00.000Z");
+        assert!("9999-12-31T23:59:59.999Z".parse::<Timestamp>().is_err());
     }
 
     #[test]
@@ -208,10 +218,37 @@ mod tests {
     }
 
     #[test]
+    fn other_spellings_are_read_and_written_canonically() {
+        let ts: Timestamp = "2025-01-29t14:32:01z".parse().unwrap();
+        assert_eq!(ts.to_string(), "2025-01-29T14:32:01.000Z");
+    }
+
+    #[test]
     fn offsets_other_than_utc_are_refused() {
         let err = "2025-01-29T14:32:01.000+02:00".parse::<Timestamp>().unwrap_err();
         assert!(err.0.contains("not UTC"), "{err}");
         assert!("yesterday".parse::<Timestamp>().is_err());
         assert!("2025-02-30T00:00:00.000Z".parse::<Timestamp>().is_err());
+    }
+
+    #[test]
+    fn a_year_before_0000_is_refused_not_clamped() {
+        let err = "-000001-06-01T00:00:00Z".parse::<Timestamp>().unwrap_err();
+        assert!(err.0.contains("out of range"), "{err}");
+        assert_eq!(Timestamp::try_from_millis(Timestamp::MIN.0 - 1), None);
+        assert_eq!(Timestamp::try_from_millis(Timestamp::MAX.0 + 1), None);
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_not_moved() {
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.500Z",
+            "2016-12-31t23:59:60z",
+        ] {
+            let err = text.parse::<Timestamp>().unwrap_err();
+            assert!(err.0.contains("leap second"), "{text}: {err}");
+        }
+        assert!("2016-12-31T23:59:60.000Z".parse::<Timestamp>().is_err());
     }
 }

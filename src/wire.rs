@@ -3,9 +3,10 @@
 //! records carry a `"record"` tag as their first key so they can never be mistaken
 //! for an event.
 
-use std::io::BufRead;
+use std::fs::File;
+use std::io::{BufRead, Read, Write};
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, InvalidEvent, is_uuid};
@@ -103,7 +104,18 @@ impl Record {
                 Tagged::End(e) => Record::End(e),
             });
         }
-        Event::from_json(line).map(|e| Record::Event(Box::new(e)))
+        match Event::from_json(line) {
+            Ok(event) => Ok(Record::Event(Box::new(event))),
+            // Another writer may order the keys differently: a line that is not an
+            // event but names a record is read as one.
+            Err(err) if line.contains("\"record\"") => match serde_json::from_str::<Tagged>(line) {
+                Ok(Tagged::Header(h)) => Ok(Record::Header(h)),
+                Ok(Tagged::AgentSession(s)) => Ok(Record::Session(s)),
+                Ok(Tagged::End(e)) => Ok(Record::End(e)),
+                Err(_) => Err(err),
+            },
+            Err(err) => Err(err),
+        }
     }
 }
 
@@ -113,29 +125,13 @@ pub fn tagged_line(record: Tagged) -> String {
 }
 
 /// A line that was not accepted, kept for the quarantine file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rejected {
     /// 1-based line number in the stream.
     pub line: u64,
     pub reason: String,
     /// The line as received (cut to [`MAX_LINE`] bytes).
     pub text: String,
-}
-
-/// A whole export from one machine, validated and ready to merge.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    pub header: Header,
-    pub events: Vec<Event>,
-    pub sessions: Vec<AgentSession>,
-    pub rejected: Vec<Rejected>,
-}
-
-impl Batch {
-    /// The sync cursor this batch advances to: its last event.
-    pub fn last_event_id(&self) -> Option<&str> {
-        self.events.last().map(|e| e.id.as_str())
-    }
 }
 
 /// Reads lines of at most [`MAX_LINE`] bytes; longer ones are skipped and reported,
@@ -228,115 +224,302 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
-/// Reads and validates a whole export stream from one remote. The stream must start
-/// with a header this version reads and end with an end record whose counts match;
-/// events from another machine than the header's are rejected (counted, kept for the
-/// quarantine), as are invalid lines.
-pub fn read_export<R: BufRead>(reader: R, progress: &mut dyn FnMut(u64, u64)) -> Result<Batch> {
-    let mut lines = Lines::new(reader);
-    let mut header: Option<Header> = None;
-    let mut batch_events = Vec::new();
-    let mut sessions = Vec::new();
-    let mut rejected = Vec::new();
-    let mut event_lines = 0u64;
-    let mut end: Option<End> = None;
-    while let Some((line_no, line, complete)) = lines.next_line()? {
-        if end.is_some() {
-            bail!("the export has data after its end record (line {line_no})");
+/// A whole export from one machine, its framing checked, spooled to an unlinked
+/// temporary file: what a transfer hands to the merge. Memory holds none of its
+/// events, whatever their number.
+#[derive(Debug)]
+pub struct Spooled {
+    pub header: Header,
+    /// The stream as received, positioned anywhere; the merge reads it from the start.
+    pub spool: File,
+    /// Event lines (valid or not), as announced by the end record.
+    pub events: u64,
+    pub sessions: u64,
+}
+
+/// Copies an export stream into `spool` while checking its framing: it must start
+/// with a header this version reads (with a UUID machine id) and end with an end
+/// record whose counts match, with no torn last line. The records themselves are
+/// checked by [`Validator`] when they are merged. `progress` gets (event lines, bytes).
+///
+/// This runs while the bytes arrive, so it stays cheap: the stream is written out in
+/// the blocks it was read in, and a line is only looked at through its first bytes
+/// (records are kept whole, events are only counted).
+pub fn spool_export<R: Read>(
+    mut reader: R,
+    mut spool: File,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Spooled> {
+    let mut framing = Framing::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut bytes = 0u64;
+    let mut next_report = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("cannot read the export"),
+        };
+        let chunk = &buf[..n];
+        spool
+            .write_all(chunk)
+            .context("cannot write the transfer's spool file")?;
+        bytes += n as u64;
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', chunk) {
+            framing.extend(&chunk[start..newline]);
+            framing.end_line()?;
+            start = newline + 1;
         }
-        let text = match line {
-            Line::Text(text) if complete => text,
-            Line::Text(_) | Line::Bad(..) if !complete => {
-                bail!("the export was cut off in the middle of line {line_no}")
-            }
-            Line::Text(_) => unreachable!("complete text handled above"),
-            Line::Bad(reason, text) => {
-                if header.is_none() {
-                    bail!("the remote did not send a tt export header (line 1: {reason})");
-                }
-                event_lines += 1;
-                rejected.push(Rejected {
-                    line: line_no,
-                    reason,
-                    text,
-                });
-                continue;
-            }
-        };
-        let record = Record::parse(text);
-        let Some(head) = &header else {
-            match record {
-                Ok(Record::Header(h)) => {
-                    check_wire_version(&h)?;
-                    if !is_uuid(&h.machine_id) {
-                        bail!("the remote's header has an invalid machine id {:?}", h.machine_id);
-                    }
-                    header = Some(h);
-                    continue;
-                }
-                _ => bail!(
-                    "the remote did not start with a tt export header (got {:?}); is tt installed there and recent?",
-                    shorten(text, 80)
-                ),
-            }
-        };
-        match record {
-            Ok(Record::Event(event)) => {
-                event_lines += 1;
-                if event.machine_id() == Some(head.machine_id.as_str()) {
-                    batch_events.push(*event);
-                } else {
-                    rejected.push(Rejected {
-                        line: line_no,
-                        reason: format!(
-                            "event id is not prefixed with the sender's machine id {}",
-                            head.machine_id
-                        ),
-                        text: text.to_string(),
-                    });
-                }
-                if event_lines.is_multiple_of(1024) {
-                    progress(event_lines, lines.bytes);
-                }
-            }
-            Ok(Record::Session(mut session)) => {
-                session.machine_id = Some(head.machine_id.clone());
-                sessions.push(session);
-            }
-            Ok(Record::End(e)) => end = Some(e),
-            Ok(Record::Header(_)) => bail!("the export has a second header at line {line_no}"),
-            Err(reason) => {
-                event_lines += 1;
-                rejected.push(Rejected {
-                    line: line_no,
-                    reason: reason.0,
-                    text: text.to_string(),
-                });
-            }
+        framing.extend(&chunk[start..]);
+        if framing.events >= next_report {
+            progress(framing.events, bytes);
+            next_report = framing.events + 4096;
         }
     }
-    progress(event_lines, lines.bytes);
-    let Some(header) = header else {
+    if framing.len > 0 {
+        bail!(
+            "the export was cut off in the middle of line {}",
+            framing.line_no + 1
+        );
+    }
+    progress(framing.events, bytes);
+    let Some(header) = framing.header else {
         bail!("the remote sent no output; is tt installed there (sync.remote_command)?");
     };
-    let Some(end) = end else {
+    let Some(end) = framing.end else {
         bail!("the export ended without its end record: the transfer was cut off");
     };
-    if end.events != event_lines || end.sessions != sessions.len() as u64 {
+    if end.events != framing.events || end.sessions != framing.sessions {
         bail!(
             "the export announced {} events and {} sessions but {} and {} arrived",
             end.events,
             end.sessions,
-            event_lines,
-            sessions.len()
+            framing.events,
+            framing.sessions
         );
     }
-    Ok(Batch {
+    Ok(Spooled {
         header,
-        events: batch_events,
-        sessions,
-        rejected,
+        spool,
+        events: framing.events,
+        sessions: framing.sessions,
     })
+}
+
+/// The line-by-line state of [`spool_export`].
+#[derive(Default)]
+struct Framing {
+    /// Lines completed so far.
+    line_no: u64,
+    /// Bytes of the current line so far.
+    len: usize,
+    /// The current line's start, or all of it when it is a record (at most
+    /// [`MAX_LINE`] bytes).
+    kept: Vec<u8>,
+    header: Option<Header>,
+    end: Option<End>,
+    events: u64,
+    sessions: u64,
+}
+
+/// Enough of a line to tell a record from an event.
+const RECORD_PREFIX: &[u8] = b"{\"record\":";
+
+impl Framing {
+    fn extend(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len();
+        if self.line_no > 0 && self.kept.len() < RECORD_PREFIX.len() {
+            let take = (RECORD_PREFIX.len() - self.kept.len()).min(bytes.len());
+            self.kept.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        // The header (line 1) and records are kept whole; an event only by its start.
+        if self.line_no == 0 || self.kept.starts_with(RECORD_PREFIX) {
+            let room = (MAX_LINE + 1).saturating_sub(self.kept.len());
+            self.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+
+    fn end_line(&mut self) -> Result<()> {
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let mut kept = std::mem::take(&mut self.kept);
+        let len = std::mem::take(&mut self.len);
+        if kept.last() == Some(&b'\r') && len == kept.len() {
+            kept.pop();
+        }
+        if self.end.is_some() {
+            bail!("the export has data after its end record (line {line_no})");
+        }
+        if self.header.is_none() {
+            let text = String::from_utf8_lossy(&kept[..kept.len().min(MAX_LINE)]);
+            if len > MAX_LINE {
+                bail!(
+                    "the remote did not send a tt export header (line 1: line longer than {} KiB)",
+                    MAX_LINE / 1024
+                );
+            }
+            match Record::parse(&text) {
+                Ok(Record::Header(h)) => {
+                    check_header(&h)?;
+                    self.header = Some(h);
+                    return Ok(());
+                }
+                _ => bail!(
+                    "the remote did not start with a tt export header (got {:?}); is tt installed there and recent?",
+                    shorten(&printable(&text), 80)
+                ),
+            }
+        }
+        if len <= MAX_LINE && kept.starts_with(RECORD_PREFIX) {
+            let rest = &kept[RECORD_PREFIX.len()..];
+            if rest.starts_with(b"\"end\"") {
+                match std::str::from_utf8(&kept).map(Record::parse) {
+                    Ok(Ok(Record::End(e))) => self.end = Some(e),
+                    _ => self.events += 1, // a bad record: rejected at the merge
+                }
+                return Ok(());
+            }
+            if rest.starts_with(b"\"agent_session\"") {
+                self.sessions += 1;
+                return Ok(());
+            }
+            if rest.starts_with(b"\"header\"") {
+                bail!("the export has a second header at line {line_no}");
+            }
+        }
+        self.events += 1;
+        Ok(())
+    }
+}
+
+/// The checks every header passes, in a sync or an import: a wire format this
+/// version reads, and a machine id that is a UUID (it becomes the prefix every
+/// event of the stream is checked against).
+pub fn check_header(header: &Header) -> Result<()> {
+    check_wire_version(header)?;
+    if !is_uuid(&header.machine_id) {
+        bail!(
+            "the header's machine id {:?} is not a UUID",
+            shorten(&printable(&header.machine_id), 40)
+        );
+    }
+    Ok(())
+}
+
+/// What one record of a stream means for the database, decided by [`Validator`].
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// Store this event (with its canonical payload).
+    Event,
+    /// Upsert this session for `machine_id`.
+    Session { machine_id: String },
+    /// A header: the following records belong to its machine.
+    Header,
+    /// Nothing to store (an end record).
+    Skip,
+    /// Quarantine the line for this reason.
+    Reject(String),
+}
+
+/// The rules that hold across the lines of a stream, the same for `tt sync` and
+/// `tt import`: once a header named a machine, every event must carry its prefix; a
+/// session record needs a header before it. (What holds for one line alone is checked
+/// by [`Record::parse`] and [`Event::validate`].)
+#[derive(Debug, Default)]
+pub struct Validator {
+    machine_id: Option<String>,
+}
+
+impl Validator {
+    /// A validator for a stream whose header was already checked (a sync's spool).
+    pub fn for_machine(machine_id: &str) -> Validator {
+        Validator {
+            machine_id: Some(machine_id.to_string()),
+        }
+    }
+
+    /// The machine of the last header, if any.
+    pub fn machine_id(&self) -> Option<&str> {
+        self.machine_id.as_deref()
+    }
+
+    /// Judges one parsed record. A header with a bad version or machine id is an error:
+    /// nothing after it could be attributed.
+    pub fn judge(&mut self, record: &mut Record) -> Result<Verdict> {
+        Ok(match record {
+            Record::Header(header) => {
+                check_header(header)?;
+                header.label =
+                    clean_label(&header.label).unwrap_or_else(|| header.machine_id[..8].to_string());
+                self.machine_id = Some(header.machine_id.clone());
+                Verdict::Header
+            }
+            Record::Event(event) => match &self.machine_id {
+                Some(expected) if event.machine_id() != Some(expected.as_str()) => Verdict::Reject(format!(
+                    "event id is not prefixed with the header's machine id {expected}"
+                )),
+                _ => Verdict::Event,
+            },
+            Record::Session(session) => match &self.machine_id {
+                Some(machine_id) => {
+                    session.machine_id = Some(machine_id.clone());
+                    Verdict::Session {
+                        machine_id: machine_id.clone(),
+                    }
+                }
+                None => Verdict::Reject("agent session record without a header naming its machine".into()),
+            },
+            Record::End(_) => Verdict::Skip,
+        })
+    }
+}
+
+/// The id of a line that was rejected, when it has one shaped like an event id: the
+/// line was delivered, so the sync cursor may move past it.
+pub fn rejected_line_id(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let id = serde_json::from_str::<IdOnly>(text).ok()?.id;
+    (id.len() <= 1024
+        && crate::event::machine_prefix(&id).is_some()
+        && !id.chars().any(|c| c.is_whitespace() || c.is_control()))
+    .then_some(id)
+}
+
+/// Remote text (labels, stderr) made safe for a terminal: control characters and
+/// bidirectional or invisible formatting characters become `?`, so a remote cannot
+/// move the cursor, recolour the screen or disguise text.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let invisible = matches!(
+                c,
+                '\u{061C}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{2028}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{FEFF}'
+            );
+            if c.is_control() || invisible { '?' } else { c }
+        })
+        .collect()
+}
+
+/// Longest label kept.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// A label as stored, whatever its source (a header, `tt init`, config.toml, the
+/// prompt): printable, one line, trimmed, at most 64 characters; `None` when nothing
+/// usable is left.
+pub fn clean_label(label: &str) -> Option<String> {
+    let label: String = printable(label.trim()).chars().take(MAX_LABEL_CHARS).collect();
+    let label = label.trim();
+    (!label.is_empty()).then(|| label.to_string())
 }
 
 /// Refuses a header of a wire format this version cannot read.
@@ -389,16 +572,49 @@ mod tests {
         tagged_line(Tagged::End(End { events, sessions: 0 }))
     }
 
-    fn read(lines: &[String]) -> Result<Batch> {
-        let text = lines.join("\n") + "\n";
-        read_export(text.as_bytes(), &mut |_, _| {})
+    fn spool() -> File {
+        tempfile_in_target()
+    }
+
+    /// An unlinked scratch file (the crate has no tempfile dependency outside tests'
+    /// integration crates).
+    fn tempfile_in_target() -> File {
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!(
+            "tt-wire-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        file
+    }
+
+    fn read_text(text: &str) -> Result<Spooled> {
+        spool_export(text.as_bytes(), spool(), &mut |_, _| {})
+    }
+
+    fn read(lines: &[String]) -> Result<Spooled> {
+        read_text(&(lines.join("\n") + "\n"))
     }
 
     #[test]
-    fn a_complete_export_is_read() {
-        let batch = read(&[header(WIRE_VERSION), event(MID, 1), event(MID, 2), end(2)]).unwrap();
-        assert_eq!(batch.events.len(), 2);
-        assert_eq!(batch.last_event_id(), Some(batch.events[1].id.as_str()));
+    fn a_complete_export_is_spooled_as_received() {
+        use std::io::Seek;
+        let lines = [header(WIRE_VERSION), event(MID, 1), event(MID, 2), end(2)];
+        let mut spooled = read(&lines).unwrap();
+        assert_eq!((spooled.events, spooled.sessions), (2, 0));
+        assert_eq!(spooled.header.machine_id, MID);
+        let mut copy = String::new();
+        spooled.spool.rewind().unwrap();
+        spooled.spool.read_to_string(&mut copy).unwrap();
+        assert_eq!(copy, lines.join("\n") + "\n");
     }
 
     #[test]
@@ -406,16 +622,48 @@ mod tests {
         let err = read(&[header(WIRE_VERSION), event(MID, 1)]).unwrap_err();
         assert!(err.to_string().contains("cut off"), "{err}");
         let text = format!("{}\n{}", header(WIRE_VERSION), &event(MID, 1)[..40]);
-        let err = read_export(text.as_bytes(), &mut |_, _| {}).unwrap_err();
+        let err = read_text(&text).unwrap_err();
         assert!(err.to_string().contains("cut off"), "{err}");
     }
 
     #[test]
-    fn events_of_another_machine_are_rejected_and_counted() {
-        let batch = read(&[header(WIRE_VERSION), event(MID, 1), event(OTHER, 2), end(2)]).unwrap();
-        assert_eq!(batch.events.len(), 1);
-        assert_eq!(batch.rejected.len(), 1);
-        assert_eq!(batch.rejected[0].line, 3);
+    fn events_of_another_machine_are_rejected_by_the_validator() {
+        let mut validator = Validator::for_machine(MID);
+        let mut ours = Record::parse(&event(MID, 1)).unwrap();
+        let mut theirs = Record::parse(&event(OTHER, 2)).unwrap();
+        assert_eq!(validator.judge(&mut ours).unwrap(), Verdict::Event);
+        assert!(matches!(
+            validator.judge(&mut theirs).unwrap(),
+            Verdict::Reject(_)
+        ));
+    }
+
+    #[test]
+    fn a_header_with_a_machine_id_that_is_not_a_uuid_is_refused() {
+        let bogus = tagged_line(Tagged::Header(Header {
+            machine_id: "not-a-uuid".into(),
+            label: "x".into(),
+            tt_version: "1".into(),
+            wire_version: WIRE_VERSION,
+        }));
+        let err = read(&[bogus.clone(), end(0)]).unwrap_err().to_string();
+        assert!(err.contains("not a UUID"), "{err}");
+        let mut record = Record::parse(&bogus).unwrap();
+        assert!(Validator::default().judge(&mut record).is_err());
+    }
+
+    #[test]
+    fn header_labels_are_cleaned_of_control_and_bidi_characters() {
+        let line = tagged_line(Tagged::Header(Header {
+            machine_id: MID.into(),
+            label: "dev\u{202E}xob\u{1b}[2J".into(),
+            tt_version: "1".into(),
+            wire_version: WIRE_VERSION,
+        }));
+        let mut record = Record::parse(&line).unwrap();
+        Validator::default().judge(&mut record).unwrap();
+        let Record::Header(header) = record else { panic!() };
+        assert_eq!(header.label, "dev?xob?[2J");
     }
 
     #[test]
@@ -435,7 +683,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("header"), "{err}");
-        let err = read_export(&b""[..], &mut |_, _| {}).unwrap_err().to_string();
+        let err = read_text("").unwrap_err().to_string();
         assert!(err.contains("no output"), "{err}");
     }
 
@@ -448,11 +696,17 @@ mod tests {
     }
 
     #[test]
-    fn an_overlong_line_is_rejected_without_buffering_it_whole() {
+    fn an_overlong_line_is_counted_without_buffering_it_whole() {
         let long = format!("{{\"id\":\"{}\"}}", "x".repeat(MAX_LINE * 3));
-        let batch = read(&[header(WIRE_VERSION), long, event(MID, 1), end(2)]).unwrap();
-        assert_eq!(batch.events.len(), 1);
-        assert!(batch.rejected[0].reason.contains("longer than"));
-        assert!(batch.rejected[0].text.len() <= 200);
+        let spooled = read(&[header(WIRE_VERSION), long, event(MID, 1), end(2)]).unwrap();
+        assert_eq!(spooled.events, 2);
+    }
+
+    #[test]
+    fn a_rejected_line_with_an_event_id_can_carry_the_cursor() {
+        let line = format!(r#"{{"id":"{MID}:x:y:z:1","timestamp":"bogus"}}"#);
+        assert_eq!(rejected_line_id(&line), Some(format!("{MID}:x:y:z:1")));
+        assert_eq!(rejected_line_id("not json"), None);
+        assert_eq!(rejected_line_id(r#"{"id":"no prefix"}"#), None);
     }
 }

@@ -165,15 +165,19 @@ fn a_remote_with_another_wire_format_is_told_to_upgrade() {
 }
 
 #[test]
-fn a_remote_without_tt_or_with_garbage_output_fails_with_a_reason() {
+fn a_remote_without_tt_fails_with_a_path_hint_and_garbage_output_with_a_reason() {
     let fleet = Fleet::new(&["missing", "garbage"]);
     fleet.set_wrapper("missing", "echo 'sh: 1: tt: not found' >&2\nexit 127");
     fleet.set_wrapper("garbage", "echo 'Welcome to devbox!'\necho 'motd'");
     let output = fleet.sync(&[]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    // Exit status 127 is the shell's "command not found": the hint names the fix.
+    let missing = summary_line(&output, "missing");
     assert!(
-        summary_line(&output, "missing")
-            .contains("the remote command failed with exit status 127: sh: 1: tt: not found"),
+        missing.contains("exit status 127): sh: 1: tt: not found")
+            && missing.contains("non-interactive ssh has a shorter PATH")
+            && missing.contains("set sync.remote_command to the full path")
+            && missing.contains("~/.nix-profile/bin/tt"),
         "{}",
         describe(&output)
     );
@@ -185,7 +189,7 @@ fn a_remote_without_tt_or_with_garbage_output_fails_with_a_reason() {
 }
 
 #[test]
-fn ctrl_c_keeps_merged_remotes_and_leaves_the_rest_untouched() {
+fn ctrl_c_exits_130_keeps_merged_remotes_and_leaves_the_rest_untouched() {
     let fleet = Fleet::new(&["fast", "slow"]);
     let fast = fleet.remote("fast").machine_id();
     let slow = fleet.remote("slow").machine_id();
@@ -223,7 +227,8 @@ fn ctrl_c_keeps_merged_remotes_and_leaves_the_rest_untouched() {
         interrupted_at.elapsed() < Duration::from_secs(5),
         "Ctrl-C did not stop the transfers"
     );
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    // 130, as a shell reports a command stopped by Ctrl-C.
+    assert_eq!(output.status.code(), Some(130), "{}", describe(&output));
     assert!(
         summary_line(&output, "slow").contains("interrupted"),
         "{}",

@@ -5,30 +5,29 @@ use anyhow::{Context, Result};
 use super::Ctx;
 use crate::cli::ImportArgs;
 use crate::store::Store;
-use crate::store::import::{import_stream, quarantine};
-
-/// Rejected lines listed on stderr before the rest is only counted.
-const SHOWN_REJECTIONS: usize = 20;
+use crate::store::import::{Quarantine, import_stream};
+use crate::timestamp::Timestamp;
 
 pub fn run(_args: &ImportArgs, ctx: &Ctx) -> Result<()> {
     let mut store = Store::open(&ctx.database_path())?;
-    let input = io::BufReader::with_capacity(1 << 20, io::stdin());
-    let (summary, rejected) = import_stream(&mut store, input)
-        .with_context(|| format!("cannot import into {}", store.path.display()))?;
-    let quarantine_file = ctx.paths.quarantine_file();
-    quarantine(&quarantine_file, "stdin", &rejected)?;
-    for bad in rejected.iter().take(SHOWN_REJECTIONS) {
+    let input = io::BufReader::with_capacity(256 * 1024, io::stdin());
+    let mut quarantine = Quarantine::new(&ctx.paths.quarantine_file(), "stdin", Timestamp::now());
+    let result = import_stream(&mut store, input, &mut quarantine)
+        .with_context(|| format!("cannot import into {}", store.path.display()));
+    // What was rejected before a failure is reported too: it is in the quarantine.
+    for bad in &quarantine.shown {
         eprintln!("line {}: {}", bad.line, bad.reason);
     }
-    if rejected.len() > SHOWN_REJECTIONS {
+    if quarantine.count > quarantine.shown.len() as u64 {
         eprintln!(
             "... and {} more rejected lines",
-            rejected.len() - SHOWN_REJECTIONS
+            quarantine.count - quarantine.shown.len() as u64
         );
     }
-    if !rejected.is_empty() {
-        eprintln!("rejected lines were kept in {}", quarantine_file.display());
+    if quarantine.count > 0 {
+        eprintln!("rejected lines were kept in {}", quarantine.path().display());
     }
+    let summary = result?;
     eprintln!(
         "imported {}, duplicates {}, rejected {}",
         summary.imported, summary.duplicates, summary.rejected

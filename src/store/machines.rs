@@ -54,6 +54,34 @@ pub fn by_alias(conn: &Connection, alias: &str) -> Result<Option<MachineRow>> {
         .optional()?)
 }
 
+/// The machine last reached through `destination`: from the destinations table, else
+/// (a database synced before it existed) the machine whose alias it is.
+pub fn by_destination(conn: &Connection, destination: &str) -> Result<Option<MachineRow>> {
+    let found = conn
+        .query_row(
+            &format!(
+                "{SELECT} JOIN sync_destinations d ON d.machine_id = m.machine_id WHERE d.destination = ?1"
+            ),
+            [destination],
+            from_row,
+        )
+        .optional()?;
+    match found {
+        Some(row) => Ok(Some(row)),
+        None => by_alias(conn, destination),
+    }
+}
+
+/// Every destination a machine was reached through, oldest first.
+pub fn destinations_of(conn: &Connection, machine_id: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT destination FROM sync_destinations WHERE machine_id = ?1 ORDER BY rowid")?;
+    let rows = stmt
+        .query_map([machine_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
 /// Fills in `events` of every row, with one pass over the events table.
 pub fn count_events(conn: &Connection, rows: &mut [MachineRow]) -> Result<()> {
     let mut stmt = conn.prepare("SELECT machine_id, count(*) FROM events GROUP BY machine_id")?;
@@ -97,6 +125,13 @@ pub fn record_sync(
             tt_version = coalesce(excluded.tt_version, tt_version)",
         params![machine_id, label, alias, last_sync_at, last_event_id, tt_version],
     )?;
+    if let Some(destination) = alias {
+        conn.execute(
+            "INSERT INTO sync_destinations (destination, machine_id) VALUES (?1, ?2)
+             ON CONFLICT (destination) DO UPDATE SET machine_id = excluded.machine_id",
+            params![destination, machine_id],
+        )?;
+    }
     Ok(())
 }
 

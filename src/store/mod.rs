@@ -38,6 +38,11 @@ impl Store {
             ensure_private_dir(parent)?;
         }
         let existed = path.exists();
+        if !existed {
+            // Created here, 0600, before SQLite sees it: SQLite gives the -wal and -shm
+            // files it creates later the mode of the database file.
+            create_private_empty(path)?;
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -53,6 +58,13 @@ impl Store {
         store
             .check_or_create(existed)
             .map_err(|err| describe_sqlite_error(err, path))?;
+        // Files an older tt (or another program) left readable to others are
+        // tightened: they hold the same data as the database.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            tighten(Path::new(&side))?;
+        }
         if !existed {
             make_private(path)?;
         }
@@ -113,6 +125,7 @@ impl Store {
             let tx = self.conn.unchecked_transaction()?;
             tx.execute_batch(schema::CREATE)?;
             tx.execute_batch(schema::DERIVED)?;
+            tx.execute_batch(schema::DESTINATIONS)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
             return Ok(());
@@ -142,6 +155,14 @@ impl Store {
         if present < 5 {
             self.conn.execute_batch(schema::DERIVED)?;
         }
+        let destinations: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'sync_destinations'",
+            [],
+            |r| r.get(0),
+        )?;
+        if destinations == 0 {
+            self.conn.execute_batch(schema::DESTINATIONS)?;
+        }
         Ok(())
     }
 
@@ -151,6 +172,33 @@ impl Store {
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(())
     }
+}
+
+/// Creates an empty file with mode 0600; one that appeared meanwhile is left alone.
+fn create_private_empty(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("cannot create database {}", path.display())),
+    }
+}
+
+/// Removes group and other access from an existing file.
+fn tighten(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if meta.permissions().mode() & 0o077 != 0 {
+        make_private(path)?;
+    }
+    Ok(())
 }
 
 /// Makes SQLite's terse errors at open actionable. A database kept busy is explained

@@ -3,7 +3,17 @@
 
 pub const SCHEMA_VERSION: i64 = 8;
 
-/// The whole schema, created in one transaction on first open.
+/// Which machine each SSH destination reached last, so that the sync cursor (kept
+/// per machine) is found again whichever destination reaches it. Added within
+/// version 8: [`super::Store::open`] creates it in databases made before it.
+pub const DESTINATIONS: &str = "
+CREATE TABLE IF NOT EXISTS sync_destinations (
+    destination TEXT PRIMARY KEY,
+    machine_id  TEXT NOT NULL
+);
+";
+
+/// The whole schema, created in one transaction on first open (with [`DESTINATIONS`]).
 pub const CREATE: &str = r#"
 CREATE TABLE machines (
     machine_id    TEXT PRIMARY KEY,

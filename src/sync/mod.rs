@@ -1,10 +1,13 @@
 //! Fleet sync (SPEC §9): pull every remote's export over ssh in parallel, merge each
 //! into SQLite serially, one transaction per remote.
 //!
-//! Transfers run on worker threads (at most `parallelism` at once) and only parse;
-//! the main thread owns the database and merges each batch as it arrives, so a
-//! remote that fails, times out or is interrupted never reaches the database, and
-//! Ctrl-C leaves every merged remote committed and the rest untouched.
+//! Transfers run on worker threads (at most `parallelism` at once) and only spool:
+//! each stream goes to an unlinked temporary file beside the database while its
+//! framing is checked, so memory does not grow with a remote's size. The main thread
+//! owns the database and merges each spool as it arrives, through the same streaming
+//! validator and writer as `tt import`, so a remote that fails, times out or is
+//! interrupted never reaches the database, and Ctrl-C (exit 130) leaves every merged
+//! remote committed and the rest, including a merge under way, untouched.
 
 pub mod progress;
 pub mod ssh;
@@ -25,9 +28,10 @@ use crate::config::Config;
 use crate::machine::Machine;
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::store::import::{merge_remote, quarantine};
+use crate::store::import::{Quarantine, merge_remote};
 use crate::store::machines;
-use crate::wire::Batch;
+use crate::timestamp::Timestamp;
+use crate::wire::Spooled;
 use progress::Progress;
 use summary::{Counts, Merged, Outcome, clean_label};
 use transfer::Failure;
@@ -103,18 +107,60 @@ pub fn choose_label(
     }
 }
 
-/// Asks on the terminal: `New machine a1b2c3d4. Label? [devbox]: `. `None` on an
-/// empty answer or end of input.
-fn prompt_label(machine_id: &str, default: &str) -> Option<String> {
+/// Asks on the terminal: `New machine a1b2c3d4. Label? [devbox]: `. `Ok(None)` on an
+/// empty answer or end of input; `Err` when Ctrl-C came while waiting (the read is
+/// polled so the interruption is seen at once, not after the next Enter).
+fn prompt_label(machine_id: &str, default: &str, cancel: &AtomicBool) -> Result<Option<String>, Failure> {
+    use std::os::fd::AsRawFd;
     let short = machine_id.get(..8).unwrap_or(machine_id);
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "New machine {short}. Label? [{default}]: ");
     let _ = stderr.flush();
+    let stdin = std::io::stdin();
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            let _ = writeln!(stderr);
+            return Err(Failure::interrupted());
+        }
+        let mut fds = libc::pollfd {
+            fd: stdin.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for the duration of the call.
+        let ready = unsafe { libc::poll(&mut fds, 1, 100) };
+        if ready > 0 {
+            break;
+        }
+        if ready < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            break;
+        }
+    }
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).ok()?;
+    if stdin.lock().read_line(&mut answer).is_err() {
+        return Ok(None);
+    }
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Failure::interrupted());
+    }
     let answer = answer.trim();
-    (!answer.is_empty()).then(|| answer.to_string())
+    Ok((!answer.is_empty()).then(|| answer.to_string()))
 }
+
+/// The error of a sync stopped by Ctrl-C (or SIGTERM): main exits with 130, as a
+/// shell does for a command killed by SIGINT.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Interrupted {}
+
+/// Exit status of an interrupted command.
+pub const INTERRUPTED_EXIT: u8 = 130;
 
 enum Source {
     Remote {
@@ -160,11 +206,20 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
         );
     }
     let mut store = Store::open(&database)?;
+    // Transfers are spooled beside the database: the disk that will hold the data
+    // anyway, rather than a /tmp that may live in memory.
+    let spool_dir = database
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let mut warnings = Vec::new();
     let mut job_list = Vec::new();
     for target in targets {
+        // The cursor belongs to the machine last reached through this destination, so
+        // one machine reached through two destinations keeps one cursor.
         let cursor = stored_cursor(
-            machines::by_alias(&store.conn, &target.destination)?,
+            machines::by_destination(&store.conn, &target.destination)?,
             &target.destination,
             &mut warnings,
         );
@@ -222,10 +277,14 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
                 &paths.quarantine_file(),
                 interactive,
                 &progress,
+                &cancel,
             )
         },
-        paths,
-        config,
+        Setup {
+            paths,
+            config,
+            spool_dir: &spool_dir,
+        },
     );
     progress.clear();
 
@@ -240,10 +299,11 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
     let failed = outcomes.iter().filter(|o| !o.ok()).count();
     if cancel.load(Ordering::SeqCst) {
         let merged = outcomes.len() - failed;
-        bail!(
+        return Err(Interrupted(format!(
             "interrupted: {} merged before the interruption stay merged, the others were left untouched",
             plural(merged, "remote")
-        );
+        ))
+        .into());
     }
     if failed > 0 {
         bail!(
@@ -281,6 +341,15 @@ fn stored_cursor(
     }
 }
 
+/// What the transfers need besides their jobs.
+#[derive(Clone, Copy)]
+struct Setup<'a> {
+    paths: &'a Paths,
+    config: &'a Config,
+    /// Where transfers spool (beside the database).
+    spool_dir: &'a Path,
+}
+
 /// Runs the transfers on at most `parallelism` threads and hands every complete
 /// batch to `merge` on the calling thread, in the order they finish.
 fn fan_out(
@@ -288,13 +357,17 @@ fn fan_out(
     parallelism: usize,
     cancel: &AtomicBool,
     progress: &Progress,
-    mut merge: impl FnMut(usize, Batch) -> Result<Merged, Failure>,
-    paths: &Paths,
-    config: &Config,
+    mut merge: impl FnMut(usize, Spooled) -> Result<Merged, Failure>,
+    setup: Setup<'_>,
 ) -> Vec<Outcome> {
+    let Setup {
+        paths,
+        config,
+        spool_dir,
+    } = setup;
     let next = AtomicUsize::new(0);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; jobs.len()];
-    let (sender, finished) = mpsc::channel::<(usize, Result<Batch, Failure>, Instant)>();
+    let (sender, finished) = mpsc::channel::<(usize, Result<Spooled, Failure>, Instant)>();
     thread::scope(|scope| {
         for _ in 0..parallelism.min(jobs.len()) {
             let sender = sender.clone();
@@ -311,16 +384,19 @@ fn fan_out(
                     progress.connecting(index);
                     let mut receiver = progress.receiver(index);
                     let result = match &job.source {
-                        Source::Remote { argv, .. } => {
-                            transfer::fetch_remote(argv, config.sync.timeout, cancel, &mut |events, bytes| {
-                                receiver.update(events, bytes)
-                            })
-                        }
+                        Source::Remote { argv, .. } => transfer::fetch_remote(
+                            argv,
+                            spool_dir,
+                            config.sync.timeout,
+                            cancel,
+                            &mut |events, bytes| receiver.update(events, bytes),
+                        ),
                         Source::Local { machine, cursor } => transfer::fetch_local(
                             paths,
                             config,
                             machine,
                             cursor.as_deref(),
+                            spool_dir,
                             &mut |events, bytes| receiver.update(events, bytes),
                         ),
                     };
@@ -367,16 +443,18 @@ fn fan_out(
 }
 
 /// One transaction: the batch and the machine's row.
+#[allow(clippy::too_many_arguments)]
 fn merge_one(
     store: &mut Store,
     job: &Job,
-    batch: Batch,
+    batch: Spooled,
     own_id: Option<&str>,
     quarantine_file: &Path,
     interactive: bool,
     progress: &Progress,
+    cancel: &AtomicBool,
 ) -> Result<Merged, Failure> {
-    // read_export refused any header whose machine id is not a lower-case UUID.
+    // spool_export refused any header whose machine id is not a lower-case UUID.
     let machine_id = batch.header.machine_id.clone();
     let db = |e: anyhow::Error| Failure::new(format!("cannot merge into the database: {e:#}"));
     // A row made by `tt import` alone was never named by a sync: still "new".
@@ -397,10 +475,17 @@ fn merge_one(
                 )));
             }
             // Two destinations answering with one machine id: usually a cloned disk
-            // image that carried machine.json along. Their events cannot be told
-            // apart; say so rather than merge in silence.
-            if let Some(other) = known.as_ref().and_then(|row| row.alias.as_deref())
-                && other != target.destination
+            // image that carried machine.json along (or two routes to one machine).
+            // Their events cannot be told apart; say so, once per new destination,
+            // rather than merge in silence.
+            let mut routes = machines::destinations_of(&store.conn, &machine_id).map_err(db)?;
+            if routes.is_empty()
+                && let Some(alias) = known.as_ref().and_then(|row| row.alias.clone())
+            {
+                routes.push(alias);
+            }
+            if let Some(other) = routes.first()
+                && !routes.contains(&target.destination)
             {
                 progress.note(&format!(
                     "warning: {} has the machine id {} that {other} had; if they are two machines, \
@@ -409,22 +494,44 @@ fn merge_one(
                     &machine_id[..8]
                 ));
             }
-            let ask = |default: &str| progress.suspend(|| prompt_label(&machine_id, default));
+            let interrupted = std::cell::Cell::new(false);
+            let ask = |default: &str| match progress.suspend(|| prompt_label(&machine_id, default, cancel)) {
+                Ok(answer) => answer,
+                Err(_) => {
+                    interrupted.set(true);
+                    None
+                }
+            };
             let label = choose_label(
                 known.as_ref().map(|row| row.label.as_str()),
                 target.config_label.as_deref(),
                 &batch.header.label,
                 if interactive { Some(&ask) } else { None },
             );
+            if interrupted.get() {
+                return Err(Failure::interrupted());
+            }
             (Some(target.destination.as_str()), label)
         }
     };
-    // Rejected lines are kept before the merge commits: if keeping them fails,
-    // nothing is merged and the next sync brings them again.
     let origin = format!("sync {}", alias.unwrap_or("this machine"));
-    quarantine(quarantine_file, &origin, &batch.rejected)
-        .map_err(|e| Failure::new(format!("cannot keep the rejected lines: {e:#}")))?;
-    let merge = merge_remote(store, &batch, alias, &label).map_err(db)?;
+    let mut quarantine = Quarantine::new(quarantine_file, &origin, Timestamp::now());
+    let merge = merge_remote(
+        store,
+        &batch,
+        alias,
+        &label,
+        Timestamp::now(),
+        &mut quarantine,
+        cancel,
+    )
+    .map_err(|e| {
+        if cancel.load(Ordering::SeqCst) {
+            Failure::interrupted()
+        } else {
+            db(e)
+        }
+    })?;
     Ok(Merged {
         label,
         merge: Counts {

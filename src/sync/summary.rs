@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::sync::transfer::Failure;
 
 /// Longest label accepted from a remote or a prompt.
-const MAX_LABEL_CHARS: usize = 64;
+pub use crate::wire::{MAX_LABEL_CHARS, clean_label, printable};
 
 /// What happened to one remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,27 +35,6 @@ impl Outcome {
     pub fn ok(&self) -> bool {
         self.result.is_ok()
     }
-}
-
-/// Remote text (labels, stderr) made safe for a terminal: control characters and
-/// bidirectional overrides become `?`, so a remote cannot move the cursor, recolour
-/// the screen or disguise text.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            let invisible =
-                matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || invisible { '?' } else { c }
-        })
-        .collect()
-}
-
-/// A label as stored: printable, one line, trimmed, at most 64 characters; `None`
-/// when nothing usable is left.
-pub fn clean_label(label: &str) -> Option<String> {
-    let label: String = printable(label.trim()).chars().take(MAX_LABEL_CHARS).collect();
-    let label = label.trim();
-    (!label.is_empty()).then(|| label.to_string())
 }
 
 /// `0.8s`, `12s`, `2m05s`.

@@ -1,5 +1,6 @@
 //! One transfer: run the exporter (remote over ssh, or this machine in-process) and
-//! parse its stream into a [`Batch`], off the main thread.
+//! spool its stream to an unlinked temporary file beside the database, checking its
+//! framing on the way ([`Spooled`]), off the main thread. Memory holds none of it.
 //!
 //! For ssh the child's stdout is parsed as it arrives while another thread drains
 //! stderr into a bounded tail (a remote that writes a lot to stderr cannot fill the
@@ -8,8 +9,11 @@
 //! database, so a failed transfer commits nothing by construction.
 
 use std::collections::VecDeque;
-use std::io::{BufReader, Read};
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
@@ -19,7 +23,7 @@ use crate::config::Config;
 use crate::machine::Machine;
 use crate::paths::Paths;
 use crate::sync::summary::printable;
-use crate::wire::{Batch, read_export};
+use crate::wire::{Spooled, spool_export};
 
 /// Lines of stderr kept for the failure summary.
 const STDERR_TAIL_LINES: usize = 5;
@@ -58,13 +62,38 @@ impl Failure {
     }
 }
 
-/// Runs `argv` (ssh ... export) and reads its export stream.
+/// A private (0600) temporary file in `dir`, unlinked at once: it disappears with
+/// the process, however the process ends.
+pub fn new_spool(dir: &Path) -> Result<File, Failure> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let failure =
+        |e: std::io::Error| Failure::new(format!("cannot create a spool file in {}: {e}", dir.display()));
+    crate::paths::ensure_private_dir(dir).map_err(|e| Failure::new(format!("{e:#}")))?;
+    let path = dir.join(format!(
+        ".tt-sync-{}-{}.spool",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(failure)?;
+    std::fs::remove_file(&path).map_err(failure)?;
+    Ok(file)
+}
+
+/// Runs `argv` (ssh ... export) and spools its export stream into a file in `spool_dir`.
 pub fn fetch_remote(
     argv: &[String],
+    spool_dir: &Path,
     timeout: Duration,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Batch, Failure> {
+) -> Result<Spooled, Failure> {
+    let spool = new_spool(spool_dir)?;
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| Failure::new("empty ssh command"))?;
@@ -122,7 +151,7 @@ pub fn fetch_remote(
                 thread::sleep(TICK);
             }
         });
-        let batch = read_export(BufReader::with_capacity(64 * 1024, &child), progress);
+        let batch = spool_export(&child, spool, progress);
         stream_done.store(true, Ordering::SeqCst);
         let stopped = watchdog.join().unwrap_or(None);
         (batch, stopped)
@@ -142,7 +171,9 @@ pub fn fetch_remote(
         }),
         (_, Some(Stop::TimedOut)) => Err(fail(format!(
             "timed out after {} (sync.timeout)",
-            humantime::format_duration(timeout)
+            jiff::SignedDuration::try_from(timeout)
+                .map(|d| format!("{d:#}"))
+                .unwrap_or_else(|_| format!("{timeout:?}"))
         ))),
         // The stream was complete and its counts matched: the data is good even if
         // the connection then ended badly.
@@ -150,6 +181,13 @@ pub fn fetch_remote(
         (Err(err), _) => {
             let reason = match status.and_then(|s| s.code()) {
                 Some(255) => format!("ssh failed{}", last_line_suffix(&stderr)),
+                // Non-interactive ssh runs a shell with a shorter PATH than a login.
+                Some(127) => format!(
+                    "the remote command was not found (exit status 127){}; non-interactive ssh has \
+                     a shorter PATH than a login shell: set sync.remote_command to the full path of \
+                     tt there, e.g. ~/.nix-profile/bin/tt",
+                    last_line_suffix(&stderr)
+                ),
                 Some(code) if code != 0 => {
                     format!(
                         "the remote command failed with exit status {code}{}",
@@ -195,8 +233,10 @@ pub fn fetch_local(
     config: &Config,
     machine: &Machine,
     cursor: Option<&str>,
+    spool_dir: &Path,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Batch, Failure> {
+) -> Result<Spooled, Failure> {
+    let spool = new_spool(spool_dir)?;
     let (reader, mut writer) =
         std::io::pipe().map_err(|e| Failure::new(format!("cannot create a pipe: {e}")))?;
     thread::scope(|scope| {
@@ -205,7 +245,7 @@ pub fn fetch_local(
             drop(writer);
             result
         });
-        let batch = read_export(BufReader::new(reader), progress);
+        let batch = spool_export(reader, spool, progress);
         let exported = exporter
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the exporter panicked")));
@@ -326,6 +366,7 @@ mod tests {
         let cancel = AtomicBool::new(false);
         let err = fetch_remote(
             &["/nonexistent/ssh".to_string()],
+            &std::env::temp_dir(),
             Duration::from_secs(5),
             &cancel,
             &mut |_, _| {},
@@ -341,7 +382,14 @@ mod tests {
             .map(String::from)
             .into();
         let started = Instant::now();
-        let err = fetch_remote(&argv, Duration::from_millis(300), &cancel, &mut |_, _| {}).unwrap_err();
+        let err = fetch_remote(
+            &argv,
+            &std::env::temp_dir(),
+            Duration::from_millis(300),
+            &cancel,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
         assert!(err.reason.starts_with("timed out"), "{err:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(err.stderr, ["waiting"]);
@@ -353,7 +401,14 @@ mod tests {
         // 4 MB of stderr, far more than a pipe buffer, then a bad header on stdout.
         let script = "head -c 4000000 /dev/zero | tr '\\0' 'e' >&2; echo >&2; echo done >&2; echo garbage";
         let argv: Vec<String> = ["sh", "-c", script].map(String::from).into();
-        let err = fetch_remote(&argv, Duration::from_secs(20), &cancel, &mut |_, _| {}).unwrap_err();
+        let err = fetch_remote(
+            &argv,
+            &std::env::temp_dir(),
+            Duration::from_secs(20),
+            &cancel,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
         assert!(!err.reason.starts_with("timed out"), "{err:?}");
         assert_eq!(err.stderr.last().map(String::as_str), Some("done"));
     }
@@ -364,10 +419,20 @@ mod tests {
         let argv: Vec<String> = ["sh", "-c", "echo 'tt: command not found' >&2; exit 127"]
             .map(String::from)
             .into();
-        let err = fetch_remote(&argv, Duration::from_secs(5), &cancel, &mut |_, _| {}).unwrap_err();
-        assert_eq!(
-            err.reason,
-            "the remote command failed with exit status 127: tt: command not found"
+        let err = fetch_remote(
+            &argv,
+            &std::env::temp_dir(),
+            Duration::from_secs(5),
+            &cancel,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(
+            err.reason.starts_with(
+                "the remote command was not found (exit status 127): tt: command not found; \
+                 non-interactive ssh has a shorter PATH"
+            ) && err.reason.contains("sync.remote_command"),
+            "{err:?}"
         );
     }
 }

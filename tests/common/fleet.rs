@@ -89,6 +89,20 @@ impl Fleet {
         self.write_ssh_config();
     }
 
+    /// Adds `Host new_alias`: a second route to the remote `existing` (the same home).
+    pub fn add_route(&mut self, new_alias: &str, existing: &str) {
+        let home = self.remote(existing);
+        let env = home.env();
+        let env: Vec<(&str, &Path)> = env
+            .iter()
+            .filter(|(key, _)| *key != "HOME")
+            .map(|(key, value)| (*key, value.as_path()))
+            .collect();
+        let block = self.sshd.host_block(new_alias, &env);
+        self.extra_hosts.push(block);
+        self.write_ssh_config();
+    }
+
     /// The hub's config.toml: sync settings pointing at this fleet, with `sync`
     /// overriding keys of `[sync]` (raw TOML values), and the given `[[remotes]]`
     /// (alias, label).
