@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::{Store, machines, sessions};
 use crate::event::Event;
 use crate::paths::open_private_append;
+use crate::streams::provisional::Provisional;
 use crate::timestamp::Timestamp;
 use crate::wire::{Line, Lines, Record, Rejected, Spooled, Validator, Verdict, rejected_line_id};
 
@@ -33,14 +34,23 @@ pub struct ImportSummary {
 
 /// The statement every event goes through. `payload` is the event's canonical JSON
 /// line (every field kept, unknown ones too), whatever spelling it arrived in.
+/// The stream is the import's first guess ([`Provisional`]); the recompute that
+/// follows corrects the few it got wrong.
 const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events
-    (id, machine_id, timestamp, source, type, cwd, git_project, session_id, payload)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    (id, machine_id, timestamp, source, type, cwd, git_project, session_id, payload,
+     stream_id, assignment_source)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'inferred')";
 
 /// Inserts one event with its payload through `stmt` (a prepared [`INSERT_EVENT`]);
 /// false when its id was already stored.
-fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, event: &Event, payload: &str) -> Result<bool> {
+fn insert_event(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    event: &Event,
+    payload: &str,
+    provisional: &mut Provisional,
+) -> Result<bool> {
     let ts = event.timestamp.to_canonical();
+    let stream = provisional.stream_for(event);
     let changed = stmt.execute(params![
         event.id,
         event.machine_id(),
@@ -51,6 +61,7 @@ fn insert_event(stmt: &mut rusqlite::CachedStatement<'_>, event: &Event, payload
         event.git_project,
         event.session_id,
         payload,
+        stream,
     ])?;
     Ok(changed == 1)
 }
@@ -62,9 +73,10 @@ pub fn insert_events<'a>(
     events: impl IntoIterator<Item = (&'a Event, &'a str)>,
 ) -> Result<(u64, u64)> {
     let mut stmt = conn.prepare_cached(INSERT_EVENT)?;
+    let mut provisional = Provisional::load(conn)?;
     let (mut inserted, mut duplicates) = (0, 0);
     for (event, payload) in events {
-        if insert_event(&mut stmt, event, payload)? {
+        if insert_event(&mut stmt, event, payload, &mut provisional)? {
             inserted += 1;
         } else {
             duplicates += 1;
@@ -265,6 +277,7 @@ fn write(
     // Fewer, larger checkpoints: each one is an fsync.
     store.conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     let mut tx = store.conn.transaction()?;
+    let mut provisional = Provisional::load(&tx)?;
     let mut lines_in_tx = 0u64;
     for mut chunk in rx {
         if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
@@ -295,7 +308,7 @@ fn write(
                             known_machines.insert(machine.to_string());
                         }
                         let payload = payload.as_deref().expect("events carry their payload");
-                        if insert_event(&mut insert, event, payload)? {
+                        if insert_event(&mut insert, event, payload, &mut provisional)? {
                             intake.summary.imported += 1;
                         } else {
                             intake.summary.duplicates += 1;

@@ -6,6 +6,7 @@ pub mod allocate;
 pub mod apply;
 pub mod corrections;
 pub mod infer;
+pub mod provisional;
 pub mod recompute;
 
 use crate::config::AllocationConfig;

@@ -509,16 +509,21 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
             }
         };
         decided.push(stream);
+        // A new event extends its stream's span even when the import guessed right.
+        if row_rowid_new(rowid, high_water) && stream != NONE {
+            touched.insert(stream);
+        }
         if old != stream || old_user != Some(user.is_some()) {
             if old != stream {
                 outcome.changed += 1;
                 if old != NONE {
                     // Only an event at the edge of its old stream's span moves the span.
-                    let edge = loaded
-                        .streams
-                        .name(old)
-                        .and_then(|id| stored_spans.get(id))
-                        .is_none_or(|&(first, last)| row_at == first || row_at == last);
+                    // A new event's guessed stream that has no span yet has nothing to
+                    // look up again: its span is what this recompute sees.
+                    let edge = match loaded.streams.name(old).and_then(|id| stored_spans.get(id)) {
+                        Some(&(first, last)) => row_at == first || row_at == last,
+                        None => !row_rowid_new(rowid, high_water),
+                    };
                     if edge {
                         lost.insert(old);
                     }
@@ -631,6 +636,11 @@ pub fn run(tx: &Transaction, scope: Scope, params: &Params, corrections: &Correc
     };
     outcome.streams = refresh_streams(tx, &touched, &keys, corrections, &spans)?;
     Ok(outcome)
+}
+
+/// Whether the row arrived after the last recompute.
+fn row_rowid_new(rowid: i64, high_water: i64) -> bool {
+    rowid > high_water
 }
 
 /// First and last event of every stored stream.
