@@ -62,7 +62,7 @@ pub fn scan(paths: &Paths, config: &Config, machine: &Machine) -> Result<ScanOut
         projects_dir: config.claude_projects_dir(),
         machine_id: machine.id(),
         agent_timeout_ms: i64::try_from(config.allocation.agent_timeout.as_millis()).unwrap_or(i64::MAX),
-        now: Timestamp::now(),
+        now: crate::clock::now()?,
         git_project: &git_project,
     };
     scan_with(paths, &options)

@@ -6,12 +6,11 @@ use super::Ctx;
 use crate::cli::ImportArgs;
 use crate::store::Store;
 use crate::store::import::{Quarantine, import_stream};
-use crate::timestamp::Timestamp;
 
 pub fn run(_args: &ImportArgs, ctx: &Ctx) -> Result<()> {
     let mut store = Store::open(&ctx.database_path())?;
     let input = io::BufReader::with_capacity(256 * 1024, io::stdin());
-    let mut quarantine = Quarantine::new(&ctx.paths.quarantine_file(), "stdin", Timestamp::now());
+    let mut quarantine = Quarantine::new(&ctx.paths.quarantine_file(), "stdin", crate::clock::now()?);
     let result = import_stream(&mut store, input, &mut quarantine)
         .with_context(|| format!("cannot import into {}", store.path.display()));
     // What was rejected before a failure is reported too: it is in the quarantine.

@@ -29,7 +29,7 @@ pub fn run(args: &MachinesArgs, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let own = Machine::load(&ctx.paths).ok().flatten().map(|m| m.id());
-    for line in render(&rows, own.as_deref(), Timestamp::now()) {
+    for line in render(&rows, own.as_deref(), crate::clock::now()?) {
         println!("{line}");
     }
     Ok(())

@@ -198,6 +198,7 @@ pub fn run(options: SyncOptions<'_>) -> Result<()> {
         jobs,
     } = options;
     let targets = resolve_targets(config, destinations)?;
+    crate::clock::now()?;
     let own = Machine::load(paths)?;
     if targets.is_empty() && own.is_none() {
         bail!(
@@ -515,17 +516,10 @@ fn merge_one(
         }
     };
     let origin = format!("sync {}", alias.unwrap_or("this machine"));
-    let mut quarantine = Quarantine::new(quarantine_file, &origin, Timestamp::now());
-    let merge = merge_remote(
-        store,
-        &batch,
-        alias,
-        &label,
-        Timestamp::now(),
-        &mut quarantine,
-        cancel,
-    )
-    .map_err(|e| {
+    // The clock, read at the edge (TT_NOW pins it); a bad TT_NOW was refused at start.
+    let now = crate::clock::now().unwrap_or_else(|_| Timestamp::now());
+    let mut quarantine = Quarantine::new(quarantine_file, &origin, now);
+    let merge = merge_remote(store, &batch, alias, &label, now, &mut quarantine, cancel).map_err(|e| {
         if cancel.load(Ordering::SeqCst) {
             Failure::interrupted()
         } else {
