@@ -7,11 +7,12 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, Transaction};
 use serde::Deserialize;
 
-use super::super::allocate::Millis;
-use super::super::infer::ProjectMap;
 use crate::event::kind;
+use crate::streams::allocate::Millis;
+use crate::streams::infer::ProjectMap;
 use crate::timestamp::Timestamp;
 
+/// "No string": an absent cwd, git project, session or stream.
 pub(super) const NONE: u32 = u32::MAX;
 
 /// Strings stored once, referred to by index.

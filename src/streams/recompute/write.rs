@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use anyhow::Result;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::super::allocate::{Interval, Kind, Millis};
-use super::super::corrections::Corrections;
-use super::super::infer::{self, NameRequest, ProjectMap};
 use super::Scope;
 use super::read::Loaded;
+use crate::streams::allocate::{Interval, Kind, Millis};
+use crate::streams::corrections::Corrections;
+use crate::streams::infer::{self, NameRequest, ProjectMap};
 use crate::timestamp::Timestamp;
 
 pub(super) fn kind_name(kind: Kind) -> &'static str {
