@@ -143,14 +143,20 @@ impl Table {
 }
 
 /// Runs `command` to completion (stdout to /dev/null) and returns its wall time and
-/// the peak resident set of that child in bytes (`ru_maxrss` of wait4's rusage, which
-/// counts that process alone). Panics when it fails.
+/// the peak resident set of that child in bytes (`ru_maxrss` of wait4's rusage: that
+/// process, or the largest of the children it waited for, whichever is larger).
+/// Panics when it fails.
+pub fn run_measured(command: &mut Command) -> (Duration, u64) {
+    run_measured_to(command, Stdio::null())
+}
+
+/// [`run_measured`] with stdout to `stdout`.
 // wait4 reaps the child, which std's Child does not know about.
 #[allow(clippy::zombie_processes)]
-pub fn run_measured(command: &mut Command) -> (Duration, u64) {
+pub fn run_measured_to(command: &mut Command, stdout: Stdio) -> (Duration, u64) {
     let started = Instant::now();
     let child = command
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("{command:?}: {e}"));
