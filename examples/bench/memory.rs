@@ -8,15 +8,16 @@
 //!   file`, through the same real local sshd. Goal: at most 1.15x its time, under
 //!   64 MB.
 //!
-//! Peak memory is the resident set wait4 reports for the child (tt; for the baseline
-//! pair the larger of the two), the largest over the runs; times are medians. Runs
+//! Peak memory is the maximum resident set GNU time reports for tt (for the baseline
+//! pair the larger of the two; see `measure::run_measured_io`), the largest over the
+//! runs; times are medians. Runs
 //! alternate tt and its baseline. The events are synthetic and deterministic: pane
 //! focus events 1.5 s apart over a handful of panes and projects. 1M runs 3 times,
 //! 4M once (a 4M round takes minutes); --quick runs 20,000 events once.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use tt::event::{Event, Timestamp, kind, source};
 use crate::Ctx;
 use crate::common::fleet::Fleet;
 use crate::dataset::settle;
-use crate::measure::{Row, Table, duration, megabytes, ratio, run_measured_to, thousands};
+use crate::measure::{Row, Table, duration, megabytes, ratio, run_measured_io, thousands};
 
 const PEAK_GOAL: u64 = 64_000_000;
 /// First sync against export-to-file then import.
@@ -48,11 +49,10 @@ pub fn run(ctx: &Ctx, table: &mut Table) {
     let hub_db = fleet.hub.database();
     let remote_command = fleet.dir.path().join("tt-remote");
     let import = |from: &Path| {
-        let mut command = fleet
+        let command = fleet
             .hub
             .tt(&["--database", import_db.to_str().unwrap(), "import"]);
-        command.stdin(File::open(from).unwrap());
-        command
+        (command, Some(from.to_owned()))
     };
 
     for (count, runs) in sizes {
@@ -66,22 +66,19 @@ pub fn run(ctx: &Ctx, table: &mut Table) {
             eprintln!("  {} events, run {}/{runs}", thousands(count), run + 1);
             // tt import into an empty database.
             remove_database(&import_db);
-            tt_import.push(measured(&mut import(&jsonl), None));
+            tt_import.push(measured(import(&jsonl), None));
 
             // The sqlite3 shell, the same rows into the same (empty) schema.
             remove_database(&sqlite_db);
             drop(tt::store::Store::open(&sqlite_db).unwrap());
             let mut shell = Command::new("sqlite3");
-            shell
-                .arg(&sqlite_db)
-                .arg(format!(".read {}", sql.display()))
-                .stdin(Stdio::null());
-            sqlite.push(measured(&mut shell, None));
+            shell.arg(&sqlite_db).arg(format!(".read {}", sql.display()));
+            sqlite.push(measured((shell, None), None));
 
             // First sync into an empty hub database.
             remove_database(&hub_db);
             let _ = fs::remove_file(fleet.hub.state_dir().join("quarantine.jsonl"));
-            sync.push(measured(&mut fleet.hub.tt(&["sync", "big"]), None));
+            sync.push(measured((fleet.hub.tt(&["sync", "big"]), None), None));
 
             // ssh host tt export > file, then tt import < file.
             remove_database(&import_db);
@@ -89,10 +86,9 @@ pub fn run(ctx: &Ctx, table: &mut Table) {
             ssh.arg("-F")
                 .arg(&fleet.ssh_config)
                 .args(["-o", "BatchMode=yes", "big"])
-                .arg(format!("'{}' export", remote_command.display()))
-                .stdin(Stdio::null());
-            let transfer = measured(&mut ssh, Some(&exported));
-            let imported = measured(&mut import(&exported), None);
+                .arg(format!("'{}' export", remote_command.display()));
+            let transfer = measured((ssh, None), Some(&exported));
+            let imported = measured(import(&exported), None);
             export_import.push((transfer.0 + imported.0, transfer.1.max(imported.1)));
         }
         let n = thousands(count);
@@ -150,15 +146,20 @@ fn summary(runs: &[(Duration, u64)]) -> (Duration, u64) {
     (crate::measure::median(&mut times), peak)
 }
 
-/// Time and peak resident set of one command, stdout to `stdout` (else discarded),
-/// after writing back whatever the previous step left dirty.
-fn measured(command: &mut Command, stdout: Option<&Path>) -> (Duration, u64) {
+/// Time and peak resident set of one command, stdin from the given file (else
+/// /dev/null), stdout to `stdout` (else discarded), after writing back whatever the
+/// previous step left dirty.
+fn measured((mut command, stdin): (Command, Option<PathBuf>), stdout: Option<&Path>) -> (Duration, u64) {
     settle();
+    let input = match stdin {
+        Some(path) => Stdio::from(File::open(path).unwrap()),
+        None => Stdio::null(),
+    };
     let out = match stdout {
         Some(path) => Stdio::from(File::create(path).unwrap()),
         None => Stdio::null(),
     };
-    run_measured_to(command, out)
+    run_measured_io(&mut command, input, out)
 }
 
 /// The synthetic events of one machine.
