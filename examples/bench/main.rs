@@ -22,6 +22,7 @@ mod corrections;
 mod dataset;
 mod ingest;
 mod measure;
+mod memory;
 mod recompute;
 mod report;
 mod sync;
@@ -74,6 +75,11 @@ const BENCHMARKS: &[Benchmark] = &[
         name: "sync",
         about: "tt sync through a real local sshd against ssh alone",
         run: sync::run,
+    },
+    Benchmark {
+        name: "memory",
+        about: "peak memory and time of tt import and a first tt sync of 1M and 4M events",
+        run: memory::run,
     },
     Benchmark {
         name: "recompute",

@@ -142,31 +142,54 @@ impl Table {
     }
 }
 
-/// Runs `command` to completion (stdout to /dev/null) and returns its wall time and
-/// the peak resident set of that child in bytes (`ru_maxrss` of wait4's rusage, which
-/// counts that process alone). Panics when it fails.
-// wait4 reaps the child, which std's Child does not know about.
-#[allow(clippy::zombie_processes)]
+/// Runs `command` to completion (stdin from and stdout to /dev/null) and returns its
+/// wall time and its peak resident set in bytes. Panics when it fails.
 pub fn run_measured(command: &mut Command) -> (Duration, u64) {
+    run_measured_io(command, Stdio::null(), Stdio::null())
+}
+
+/// [`run_measured`] with the given stdin and stdout (the command's own are ignored).
+///
+/// The command runs under GNU time (`/usr/bin/time -f %M`), which reports the peak
+/// of the process it started. Waiting for tt ourselves would not do: Linux counts in
+/// a child's `ru_maxrss` the resident set of the process it was forked from (the high
+/// water mark of the address space it replaced at exec), so a child of this benchmark,
+/// which holds hundreds of megabytes after `wire` or `claude`, would report that much.
+/// The wall time includes time's own start-up (about a millisecond).
+pub fn run_measured_io(command: &mut Command, stdin: Stdio, stdout: Stdio) -> (Duration, u64) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    timed.stdin(stdin).stdout(stdout).stderr(Stdio::inherit());
     let started = Instant::now();
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let status = timed
+        .status()
+        .unwrap_or_else(|e| panic!("{timed:?}: {e} (the peak memory figures need GNU time)"));
     let elapsed = started.elapsed();
-    assert_eq!(waited, pid, "wait4 on {command:?} failed");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{command:?} failed"
-    );
-    // Linux reports ru_maxrss in KiB.
-    (elapsed, usage.ru_maxrss as u64 * 1024)
+    assert!(status.success(), "{command:?} failed");
+    let text = std::fs::read_to_string(report.path()).unwrap();
+    // GNU time reports kilobytes (KiB: ru_maxrss as Linux gives it).
+    let kib: u64 = text
+        .lines()
+        .last()
+        .and_then(|line| line.trim().parse().ok())
+        .unwrap_or_else(|| panic!("GNU time's report {text:?}"));
+    (elapsed, kib * 1024)
 }
 
 /// `23 MB`.
