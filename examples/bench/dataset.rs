@@ -2,8 +2,8 @@
 //! machines over 9 days from the fleet generator, imported by the real `tt import`,
 //! then `tt recompute --all`. Built once and kept under `target/<profile>/bench-data/`
 //! in two copies, right after the import (no recompute yet) and recomputed, in files
-//! named for the generator options and tt's schema version: a run with the same ones
-//! reuses them. Benchmarks copy them into a [`Workspace`] and never touch the cache.
+//! named for the generator options, tt's schema version and the tt binary: a run with
+//! the same ones reuses them (delete the directory to reclaim the space). Benchmarks copy them into a [`Workspace`] and never touch the cache.
 
 use std::fs;
 use std::io::Write;
@@ -64,8 +64,19 @@ pub fn cache_dir(ctx: &Ctx) -> PathBuf {
 }
 
 fn build(ctx: &Ctx, options: Options) -> Dataset {
+    // The tt that built it is part of the key: what an import writes changes with tt
+    // (the import's stream guesses did), so a rebuilt binary builds its own data set.
+    let stamp = fs::metadata(&ctx.tt)
+        .and_then(|m| Ok((m.len(), m.modified()?)))
+        .map(|(len, modified)| {
+            let secs = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            format!("{len:x}{secs:x}")
+        })
+        .unwrap_or_default();
     let key = format!(
-        "fleet-{}m-{}e-{}d-{}s-seed{}-{}-schema{SCHEMA_VERSION}",
+        "fleet-{}m-{}e-{}d-{}s-seed{}-{}-schema{SCHEMA_VERSION}-tt{stamp}",
         options.machines, options.events, options.days, options.sessions, options.seed, options.start
     );
     let dir = cache_dir(ctx);
