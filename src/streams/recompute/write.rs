@@ -40,22 +40,8 @@ pub(super) fn write_intervals(
         }
         Some(cut) => {
             tx.execute("DELETE FROM intervals WHERE start_ms >= ?1", [cut])?;
-            // Those crossing `cut` end there; one that touches a new interval of the
-            // same kind, stream and machine is joined with it.
-            let mut stmt = tx.prepare(
-                "SELECT rowid, start_ms, kind, stream_id, machine_id FROM intervals WHERE end_ms > ?1",
-            )?;
-            let crossing = stmt
-                .query_map([cut], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // Those crossing `cut` end there; one that then touches a new interval of
+            // the same kind, stream and machine is joined with it.
             tx.execute("UPDATE intervals SET end_ms = ?1 WHERE end_ms > ?1", [cut])?;
             let mut touching = tx.prepare(
                 "SELECT rowid, start_ms, kind, stream_id, machine_id FROM intervals WHERE end_ms = ?1",
@@ -71,7 +57,6 @@ pub(super) fn write_intervals(
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            drop(crossing);
             for (rowid, start, kind, stream, machine) in at_cut {
                 let kind = if kind == "direct" {
                     Kind::Direct
