@@ -4,7 +4,7 @@
 //! corrections. This is what makes a rebuild from events plus corrections give the
 //! same result, and it checks the bound each correction recomputes from.
 
-use std::path::Path;
+mod common;
 
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
@@ -110,30 +110,6 @@ fn insert(store: &mut Store, events: &[Event]) {
     tx.commit().unwrap();
 }
 
-/// Every derived row, in a canonical order.
-fn dump(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut out = String::new();
-    for sql in [
-        "SELECT start_ms, end_ms, kind, stream_id, machine_id FROM intervals ORDER BY 1, 2, 3, 4, 5",
-        "SELECT id, machine_id, name, project, created_at, updated_at FROM streams ORDER BY id",
-        "SELECT id, stream_id, assignment_source FROM events ORDER BY id",
-    ] {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for c in 0..columns {
-                let value: rusqlite::types::Value = row.get(c).unwrap();
-                out.push_str(&format!("{value:?}|"));
-            }
-            out.push('\n');
-        }
-        out.push_str("--\n");
-    }
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
@@ -182,6 +158,6 @@ proptest! {
         steps.conn.execute("DETACH DATABASE full", []).unwrap();
         recompute(&mut full, Scope::All, &PARAMS, &corrections).unwrap();
         drop((steps, full));
-        prop_assert_eq!(dump(&dir.path().join("steps.db")), dump(&dir.path().join("full.db")));
+        prop_assert_eq!(common::derived_rows(&dir.path().join("steps.db")), common::derived_rows(&dir.path().join("full.db")));
     }
 }

@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use common::Home;
 use common::fleet::Fleet;
@@ -136,7 +135,7 @@ fn import_recompute_list_tag_and_recompute_again_keeps_ids_and_tags() {
     home.ok(&["tag", &id[..8], "client:acme"]);
     home.ok(&["tag", "acme@22222222", "client:acme", "gpu"]);
     home.ok(&["untag", "acme@22222222", "gpu"]);
-    let before_db = dump(&home.database());
+    let before_db = common::derived_rows(&home.database());
     home.ok(&["recompute", "--all"]);
     let again = by_name(&streams_json(&home));
     for name in first.keys() {
@@ -145,7 +144,7 @@ fn import_recompute_list_tag_and_recompute_again_keeps_ids_and_tags() {
     assert_eq!(again["acme@11111111"]["tags"], serde_json::json!(["client:acme"]));
     assert_eq!(again["acme@22222222"]["tags"], serde_json::json!(["client:acme"]));
     assert_eq!(
-        dump(&home.database()),
+        common::derived_rows(&home.database()),
         before_db,
         "--all after incremental changed nothing"
     );
@@ -225,31 +224,6 @@ fn sync_recomputes_what_it_merged() {
     let streams = by_name(&streams_json(&fleet.hub));
     assert_eq!(streams["acme"]["direct_ms"], (2 + 5) * 60_000);
     assert_eq!(streams["web"]["direct_ms"], 2 * 60_000);
-}
-
-/// Every derived row, in a canonical order.
-fn dump(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut out = String::new();
-    for sql in [
-        "SELECT start_ms, end_ms, kind, stream_id, machine_id FROM intervals ORDER BY 1, 2, 3, 4, 5",
-        "SELECT id, machine_id, name, project, created_at, updated_at FROM streams ORDER BY id",
-        "SELECT id, stream_id, assignment_source FROM events ORDER BY id",
-        "SELECT machine_id, cwd, project, first_at FROM cwd_projects ORDER BY 1, 2",
-    ] {
-        let mut stmt = conn.prepare(sql).unwrap();
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for c in 0..columns {
-                let value: rusqlite::types::Value = row.get(c).unwrap();
-                out.push_str(&format!("{value:?}|"));
-            }
-            out.push('\n');
-        }
-        out.push_str("--\n");
-    }
-    out
 }
 
 fn insert(store: &mut Store, events: &[Event]) {
@@ -335,6 +309,6 @@ proptest! {
             recompute(&mut parts, Scope::New, &PARAMS, &none).unwrap();
         }
         drop((full, parts));
-        prop_assert_eq!(dump(&dir.path().join("parts.db")), dump(&dir.path().join("full.db")));
+        prop_assert_eq!(common::derived_rows(&dir.path().join("parts.db")), common::derived_rows(&dir.path().join("full.db")));
     }
 }

@@ -286,3 +286,29 @@ pub fn write_script(path: &Path, body: &str) {
     drop(file);
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// Every row the recompute derives (intervals, streams, each event's stream, the
+/// project maps), in a canonical order: two databases that should agree compare equal.
+pub fn derived_rows(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut out = String::new();
+    for sql in [
+        "SELECT start_ms, end_ms, kind, stream_id, machine_id FROM intervals ORDER BY 1, 2, 3, 4, 5",
+        "SELECT id, machine_id, name, project, created_at, updated_at FROM streams ORDER BY id",
+        "SELECT id, stream_id, assignment_source FROM events ORDER BY id",
+        "SELECT machine_id, cwd, project, first_at FROM cwd_projects ORDER BY 1, 2",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let columns = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for c in 0..columns {
+                let value: rusqlite::types::Value = row.get(c).unwrap();
+                out.push_str(&format!("{value:?}|"));
+            }
+            out.push('\n');
+        }
+        out.push_str("--\n");
+    }
+    out
+}
