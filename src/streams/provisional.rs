@@ -27,20 +27,11 @@ pub struct Provisional {
 impl Provisional {
     /// What the database knows: `cwd_projects` and the aliases of merged streams.
     pub fn load(conn: &Connection) -> Result<Provisional> {
-        let mut provisional = Provisional::default();
-        let mut stmt = conn.prepare("SELECT machine_id, cwd, project, first_at FROM cwd_projects")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let machine: String = r.get(0)?;
-            let (cwd, project): (String, String) = (r.get(1)?, r.get(2)?);
-            provisional
-                .maps
-                .entry(machine)
-                .or_default()
-                .learn(&cwd, &project, r.get(3)?);
-        }
-        provisional.aliases = super::load_corrections(conn)?.aliases;
-        Ok(provisional)
+        Ok(Provisional {
+            maps: super::recompute::load_maps(conn)?,
+            aliases: super::load_corrections(conn)?.aliases,
+            ..Provisional::default()
+        })
     }
 
     /// The stream `event` goes to as far as is known now.

@@ -25,7 +25,8 @@ use crate::timestamp::Timestamp;
 mod read;
 mod write;
 
-use read::{Interner, Loaded, Meaning, NONE, Row, Sessions, load_maps, select, stored_spans};
+pub(crate) use read::load_maps;
+use read::{Interner, Loaded, Meaning, NONE, Row, Sessions, select, stored_spans};
 pub use write::refresh_names;
 use write::{Spans, refresh_streams, write_intervals, write_maps};
 

@@ -218,7 +218,7 @@ impl Sessions {
 }
 
 /// Reads the project maps of every machine (incremental) from `cwd_projects`.
-pub(super) fn load_maps(conn: &Connection) -> Result<HashMap<String, ProjectMap>> {
+pub(crate) fn load_maps(conn: &Connection) -> Result<HashMap<String, ProjectMap>> {
     let mut maps: HashMap<String, ProjectMap> = HashMap::new();
     let mut stmt = conn.prepare("SELECT machine_id, cwd, project, first_at FROM cwd_projects")?;
     let mut rows = stmt.query([])?;
