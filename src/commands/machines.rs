@@ -6,6 +6,7 @@ use serde_json::json;
 use super::Ctx;
 use crate::cli::MachinesArgs;
 use crate::machine::Machine;
+use crate::report::format::columns;
 use crate::store::Store;
 use crate::store::machines::{self, MachineRow};
 use crate::sync::summary::printable;
@@ -79,27 +80,8 @@ fn render(rows: &[MachineRow], own_id: Option<&str>, now: Timestamp) -> Vec<Stri
             row.events.map_or_else(|| "-".to_string(), |n| n.to_string()),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|col| table.iter().map(|r| r[col].chars().count()).max().unwrap_or(0))
-        .collect();
-    table
-        .iter()
-        .map(|r| {
-            format!(
-                "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {:>w4$}",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                w0 = widths[0],
-                w1 = widths[1],
-                w2 = widths[2],
-                w3 = widths[3],
-                w4 = widths[4]
-            )
-        })
-        .collect()
+    // EVENTS is a count: right-aligned.
+    columns(&table, &[4])
 }
 
 /// `just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`.

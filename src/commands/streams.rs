@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::cli::{StreamsArgs, StreamsCommand};
-use crate::report::format::duration;
+use crate::report::format::{columns, duration};
 use crate::store::Store;
 use crate::store::streams::{self, StreamRow};
 use crate::streams::apply::Request;
@@ -107,29 +107,6 @@ fn render(rows: &[StreamRow]) -> Vec<String> {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    table
-        .iter()
-        .map(|r| {
-            let mut line = String::new();
-            for (c, cell) in r.iter().enumerate() {
-                let pad = widths[c] - cell.chars().count();
-                if c == 3 || c == 4 {
-                    line.push_str(&" ".repeat(pad));
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
-                    if c < 6 {
-                        line.push_str(&" ".repeat(pad));
-                    }
-                }
-                if c < 6 {
-                    line.push_str("  ");
-                }
-            }
-            line.trim_end().to_string()
-        })
-        .collect()
+    // DIRECT and DELEGATED are numbers: right-aligned.
+    columns(&table, &[3, 4])
 }
